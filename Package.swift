@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Kappa",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kappa", targets: ["kappa"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+    ],
+    targets: [
+        // Kafka protocol values: primitives, headers, messages, RecordBatch v2. No I/O.
+        .target(name: "KappaWire", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        // Partition logs on disk (or in memory): segments, indexes, recovery, retention.
+        .target(name: "KappaLog", dependencies: [
+            "KappaWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Topics, request handlers, producer ids; answers decoded requests.
+        .target(name: "KappaBroker", dependencies: [
+            "KappaWire", "KappaLog",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "DequeModule", package: "swift-collections"),
+        ]),
+        // The TCP listener: framing, limits, ordered dispatch to KappaBroker.
+        .target(name: "KappaServer", dependencies: [
+            "KappaWire", "KappaBroker",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "DequeModule", package: "swift-collections"),
+        ]),
+        .executableTarget(name: "kappa", dependencies: [
+            "KappaServer", "KappaBroker", "KappaLog",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .testTarget(name: "KappaWireTests", dependencies: [
+            "KappaWire", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .testTarget(name: "KappaLogTests", dependencies: [
+            "KappaLog", "KappaWire", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .testTarget(name: "KappaBrokerTests", dependencies: [
+            "KappaBroker", "KappaWire", "KappaLog", .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+        .testTarget(name: "KappaServerTests", dependencies: [
+            "KappaServer", "KappaWire", .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+    ]
+)

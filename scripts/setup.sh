@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks to build, run and test Kappa. Idempotent:
+# every step checks first, so `make run` and `make test` can call it each time cheaply.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(libncurses-dev librdkafka-dev kcat tmux pkg-config)
+VENV=.venv            # kafka-python 3.x, confluent-kafka, aiokafka
+VENV_KP2=.venv-kp2    # kafka-python 2.0.2, the course's version
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import kafka, confluent_kafka, aiokafka, lz4, snappy, zstandard' 2>/dev/null; then
+  echo "setup: creating $VENV" >&2
+  "$PY" -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check 'kafka-python>=3,<4' 'confluent-kafka' 'aiokafka' \
+      lz4 python-snappy zstandard crc32c >&2
+fi
+if [ ! -x "$VENV_KP2/bin/python" ] || ! "$VENV_KP2/bin/python" -c 'import kafka; assert kafka.__version__ == "2.0.2"' 2>/dev/null; then
+  echo "setup: creating $VENV_KP2" >&2
+  "$PY" -m venv "$VENV_KP2"
+  "$VENV_KP2/bin/pip" install -q --disable-pip-version-check 'kafka-python==2.0.2' >&2
+fi
