@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to build, run and test Kappa. Idempotent:
-# every step checks first, so `make run` and `make test` can call it each time cheaply.
+# every step checks first, so `make run` and `make test` can call it each time cheaply
+# (a second run prints nothing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libncurses-dev librdkafka-dev kcat tmux pkg-config)
-VENV=.venv            # kafka-python 3.x, confluent-kafka, aiokafka
+VENV=.venv            # kafka-python 3.x, confluent-kafka, aiokafka, pytest (end-to-end tests)
 VENV_KP2=.venv-kp2    # kafka-python 2.0.2, the course's version
+
+# .venv: pip requirement -> module that proves it is installed
+VENV_REQS=('kafka-python>=3,<4' confluent-kafka aiokafka lz4 python-snappy zstandard crc32c
+           pytest pytest-timeout)
+VENV_MODS=(kafka confluent_kafka aiokafka lz4 snappy zstandard crc32c pytest pytest_timeout)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -20,14 +26,24 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 PY=${PYTHON:-python3}
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import kafka, confluent_kafka, aiokafka, lz4, snappy, zstandard' 2>/dev/null; then
+import_check() { # venv, modules... : succeeds if every module imports
+  local venv=$1; shift
+  "$venv/bin/python" -c "import $(IFS=,; echo "$*")" 2>/dev/null
+}
+if [ ! -x "$VENV/bin/python" ]; then
   echo "setup: creating $VENV" >&2
   "$PY" -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check 'kafka-python>=3,<4' 'confluent-kafka' 'aiokafka' \
-      lz4 python-snappy zstandard crc32c >&2
 fi
-if [ ! -x "$VENV_KP2/bin/python" ] || ! "$VENV_KP2/bin/python" -c 'import kafka; assert kafka.__version__ == "2.0.2"' 2>/dev/null; then
+if ! import_check "$VENV" "${VENV_MODS[@]}" \
+   || ! "$VENV/bin/python" -c 'import kafka, sys; sys.exit(int(kafka.__version__.split(".")[0]) < 3)' 2>/dev/null; then
+  echo "setup: installing Python packages into $VENV" >&2
+  "$VENV/bin/pip" install -q --disable-pip-version-check "${VENV_REQS[@]}" >&2
+fi
+if [ ! -x "$VENV_KP2/bin/python" ]; then
   echo "setup: creating $VENV_KP2" >&2
   "$PY" -m venv "$VENV_KP2"
+fi
+if ! "$VENV_KP2/bin/python" -c 'import kafka; assert kafka.__version__ == "2.0.2"' 2>/dev/null; then
+  echo "setup: installing kafka-python 2.0.2 into $VENV_KP2" >&2
   "$VENV_KP2/bin/pip" install -q --disable-pip-version-check 'kafka-python==2.0.2' >&2
 fi
