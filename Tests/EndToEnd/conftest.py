@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytest.register_assert_rewrite("e2e")
+
 from e2e import EXTERNAL_BOOTSTRAP, ExternalBroker, KappaBroker, free_port
 
 

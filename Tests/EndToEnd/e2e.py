@@ -268,3 +268,32 @@ def read_all(bootstrap: str, topic: str, partitions: int, timeout: float = 30.0,
         return msgs
     finally:
         c.close()
+
+
+def produce(bootstrap, topic, records, flush_timeout=60.0, **conf):
+    """Produces records (dicts with key, value, headers, timestamp) and returns one delivery report
+    per record, in the same order: (error, partition, offset)."""
+    from confluent_kafka import Producer
+
+    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "acks": "all", **conf})
+    reports = [None] * len(records)
+
+    def callback(i):
+        def on_delivery(err, msg):
+            reports[i] = (err, msg.partition(), msg.offset())
+        return on_delivery
+
+    for i, r in enumerate(records):
+        while True:
+            try:
+                p.produce(topic, key=r["key"], value=r["value"], headers=r.get("headers"),
+                          timestamp=r.get("timestamp", 0), on_delivery=callback(i))
+                break
+            except BufferError:
+                p.poll(0.1)
+        p.poll(0)
+    left = p.flush(flush_timeout)
+    assert left == 0, f"{left} records still undelivered after {flush_timeout:.0f} s"
+    missing = [i for i, r in enumerate(reports) if r is None]
+    assert not missing, f"no delivery report for {len(missing)} records"
+    return reports

@@ -4,40 +4,13 @@ import time
 from collections import defaultdict
 
 import pytest
-from confluent_kafka import (KafkaError, KafkaException, OFFSET_END, Producer,
-                             TIMESTAMP_CREATE_TIME, TopicPartition)
+from confluent_kafka import (KafkaError, KafkaException, OFFSET_END, TIMESTAMP_CREATE_TIME,
+                             TopicPartition)
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from e2e import confluent_consumer, create_topic, read_all
+from e2e import confluent_consumer, create_topic, produce, read_all
 
 PARTITIONS = 3
-
-
-def produce(bootstrap, topic, records, flush_timeout=60.0, **conf):
-    """Produces records (dicts with key, value, headers, timestamp) and returns one delivery report
-    per record, in the same order: (error, partition, offset)."""
-    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "acks": "all", **conf})
-    reports = [None] * len(records)
-
-    def callback(i):
-        def on_delivery(err, msg):
-            reports[i] = (err, msg.partition(), msg.offset())
-        return on_delivery
-
-    for i, r in enumerate(records):
-        while True:
-            try:
-                p.produce(topic, key=r["key"], value=r["value"], headers=r.get("headers"),
-                          timestamp=r.get("timestamp", 0), on_delivery=callback(i))
-                break
-            except BufferError:
-                p.poll(0.1)
-        p.poll(0)
-    left = p.flush(flush_timeout)
-    assert left == 0, f"{left} records still undelivered after {flush_timeout:.0f} s"
-    missing = [i for i, r in enumerate(reports) if r is None]
-    assert not missing, f"no delivery report for {len(missing)} records"
-    return reports
 
 
 def test_admin_creates_topic_with_three_partitions(broker, topic):
