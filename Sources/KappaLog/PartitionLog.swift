@@ -1,0 +1,445 @@
+import KappaWire
+import Logging
+import NIOCore
+
+/// The log of one partition (Kafka's `LocalLog`/`UnifiedLog` on a single node): an ordered list
+/// of segments in one directory, of which only the last ("active") one is appended to.
+///
+/// Batches are stored exactly as produced, with `baseOffset` and `partitionLeaderEpoch` (0)
+/// patched in; both lie outside the CRC, so stored batches stay valid and are served as is.
+///
+/// Not thread-safe: the broker serialises all access to one partition with a lock, which is
+/// why this class is `@unchecked Sendable` (it may move between threads, never be shared).
+public final class PartitionLog: @unchecked Sendable {
+    /// The partition directory, or `nil` for an in-memory log.
+    public let directory: String?
+    /// Settings; changes apply to later appends, rolls and retention runs.
+    public var config: LogConfig
+    let logger: Logger
+    /// Oldest first; never empty while the log is open.
+    var segments: [LogSegment]
+    /// The `flock` descriptor held on the directory's lock file while open.
+    private var lockDescriptor: Int32?
+    /// The first offset clients may read; moved by DeleteRecords and retention.
+    public private(set) var logStartOffset: Int64
+    /// When appended data was first left unsynced (drives `FlushPolicy.interval`).
+    private var dirtySince: Int64?
+    private var isClosed = false
+
+    init(directory: String?, config: LogConfig, logger: Logger, segments: [LogSegment], logStartOffset: Int64,
+         lockDescriptor: Int32?)
+    {
+        self.directory = directory
+        self.config = config
+        self.logger = logger
+        self.segments = segments
+        self.logStartOffset = logStartOffset
+        self.lockDescriptor = lockDescriptor
+    }
+
+    deinit {
+        if let lockDescriptor { Posix.unlock(lockDescriptor) }
+    }
+
+    /// Opens the partition log in `directory` (created if missing), recovering it after a crash:
+    /// indexes are rebuilt when missing or inconsistent and a torn tail is truncated (both are
+    /// logged as warnings on `logger`).
+    ///
+    /// - Throws: `LogError.locked` if the directory is already open; `LogError.storage` on I/O errors.
+    public static func open(directory: String, config: LogConfig, logger: Logger) throws -> PartitionLog {
+        try Posix.createDirectory(directory)
+        let lock = try Posix.lockFile("\(directory)/\(LogFileName.lock)")
+        do {
+            let loaded = try Self.load(directory: directory, config: config, logger: logger)
+            return PartitionLog(
+                directory: directory,
+                config: config,
+                logger: logger,
+                segments: loaded.segments,
+                logStartOffset: loaded.logStartOffset,
+                lockDescriptor: lock
+            )
+        } catch {
+            Posix.unlock(lock)
+            throw error
+        }
+    }
+
+    /// A log that behaves like an on-disk one but keeps everything in memory (`--memory`).
+    public static func inMemory(config: LogConfig) -> PartitionLog {
+        PartitionLog(
+            directory: nil,
+            config: config,
+            logger: Logger(label: "kappa.log.memory"),
+            segments: [LogSegment.createInMemory(baseOffset: 0, indexIntervalBytes: config.indexIntervalBytes,
+                                                 now: Posix.nowMilliseconds())],
+            logStartOffset: 0,
+            lockDescriptor: nil
+        )
+    }
+
+    // MARK: State
+
+    /// The next offset to assign; on a single node also the high watermark.
+    public var logEndOffset: Int64 { self.segments.last?.nextOffset ?? self.logStartOffset }
+
+    /// Bytes of all segment `.log` files.
+    public var sizeInBytes: Int64 { self.segments.reduce(0) { $0 + $1.size } }
+
+    /// Number of segments (at least 1 while open).
+    public var segmentCount: Int { self.segments.count }
+
+    /// Base offsets of the segments, oldest first.
+    public var segmentBaseOffsets: [Int64] { self.segments.map(\.baseOffset) }
+
+    var activeSegment: LogSegment? { self.segments.last }
+
+    private func checkOpen() throws {
+        guard !self.isClosed, !self.segments.isEmpty else { throw LogError.closed(self.directory ?? "in-memory log") }
+    }
+
+    // MARK: Append
+
+    /// Validates every batch in `records` (lengths, magic, CRC) and, only if all are valid,
+    /// appends them with offsets assigned from `logEndOffset`, rolling segments as needed.
+    ///
+    /// - Parameters:
+    ///   - records: the `records` field of a Produce partition: one or more v2 batches.
+    ///   - now: wall-clock milliseconds (time-based rolling and flush scheduling).
+    /// - Throws: `LogError.corruptBatch` (nothing written), `LogError.recordBatchTooLarge`
+    ///   (nothing written), `LogError.storage` on I/O failure (no partial batch is left behind).
+    public func append(_ records: ByteBuffer, now: Int64) throws -> LogAppendInfo {
+        try self.checkOpen()
+        let scanned: [RecordBatchScanner.Batch]
+        do {
+            scanned = try RecordBatchScanner.scan(records)
+        } catch {
+            throw LogError.corruptBatch("\(error)")
+        }
+        let segmentLimit = self.config.effectiveSegmentBytes
+        if let tooLarge = scanned.first(where: { $0.header.totalSize > segmentLimit }) {
+            throw LogError.recordBatchTooLarge(size: tooLarge.header.totalSize, segmentBytes: segmentLimit)
+        }
+        let firstOffset = self.logEndOffset
+        guard !scanned.isEmpty else {
+            return LogAppendInfo(firstOffset: firstOffset, lastOffset: firstOffset - 1, maxTimestamp: -1, batches: [])
+        }
+
+        // Assign offsets in a private copy (the request buffer is shared with the caller).
+        var bytes = records
+        var assigned: [RecordBatchHeader] = []
+        assigned.reserveCapacity(scanned.count)
+        var nextOffset = firstOffset
+        for batch in scanned {
+            bytes.patchRecordBatch(at: batch.position, baseOffset: nextOffset, partitionLeaderEpoch: 0)
+            let header = batch.header.assigning(baseOffset: nextOffset, partitionLeaderEpoch: 0)
+            assigned.append(header)
+            nextOffset = header.lastOffset + 1
+        }
+
+        // Write runs of consecutive batches that go to the same segment with one write each.
+        var index = 0
+        while index < scanned.count {
+            if self.shouldRoll(before: assigned[index], pendingBytes: 0, now: now, checkTime: true) {
+                try self.roll(at: assigned[index].baseOffset, now: now)
+            }
+            guard let segment = self.activeSegment else { throw LogError.closed(self.directory ?? "in-memory log") }
+            var end = index + 1
+            var runBytes = assigned[index].totalSize
+            while end < scanned.count,
+                !self.shouldRoll(before: assigned[end], pendingBytes: runBytes, now: now, checkTime: false)
+            {
+                runBytes += assigned[end].totalSize
+                end += 1
+            }
+            let start = scanned[index].position
+            guard let run = bytes.getSlice(at: start, length: runBytes) else {
+                throw LogError.corruptBatch("batch run at \(start) of \(runBytes) bytes is not readable")
+            }
+            try segment.append(run, batches: (index..<end).map { (assigned[$0], scanned[$0].position - start) })
+            index = end
+        }
+
+        switch self.config.flush {
+        case .always:
+            try self.activeSegment?.flush()
+        case .interval:
+            if self.dirtySince == nil { self.dirtySince = now }
+        }
+        return LogAppendInfo(
+            firstOffset: firstOffset,
+            lastOffset: nextOffset - 1,
+            maxTimestamp: assigned.map(\.maxTimestamp).max() ?? -1,
+            batches: assigned
+        )
+    }
+
+    /// Whether `header` must go to a new segment: the active one (plus `pendingBytes` about to be
+    /// written to it) would exceed `segmentBytes`, its relative offsets would overflow, or
+    /// (`checkTime`) it has spanned `segmentMs`. An empty segment never rolls.
+    private func shouldRoll(before header: RecordBatchHeader, pendingBytes: Int, now: Int64, checkTime: Bool) -> Bool {
+        guard let segment = self.activeSegment else { return false }
+        let size = segment.size + Int64(pendingBytes)
+        guard size > 0 else { return false }
+        if size + Int64(header.totalSize) > Int64(self.config.effectiveSegmentBytes) { return true }
+        if !segment.canHold(lastOffset: header.lastOffset) { return true }
+        if checkTime, let segmentMs = self.config.segmentMs {
+            // Like Kafka: measure with record timestamps when both exist, else with the wall clock.
+            if let first = segment.firstBatchTimestamp, first >= 0, header.maxTimestamp >= 0 {
+                return header.maxTimestamp - first > segmentMs
+            }
+            return now - segment.createdMs > segmentMs
+        }
+        return false
+    }
+
+    /// Starts a new active segment at `baseOffset`, finishing and syncing the old one.
+    private func roll(at baseOffset: Int64, now: Int64) throws {
+        try self.activeSegment?.becomeInactive(syncFiles: self.directory != nil)
+        let segment: LogSegment
+        if let directory = self.directory {
+            segment = try LogSegment.create(
+                directory: directory,
+                baseOffset: baseOffset,
+                indexIntervalBytes: self.config.indexIntervalBytes,
+                now: now
+            )
+            try Posix.syncDirectory(directory)
+        } else {
+            segment = LogSegment.createInMemory(baseOffset: baseOffset, indexIntervalBytes: self.config.indexIntervalBytes,
+                                                now: now)
+        }
+        self.segments.append(segment)
+        self.logger.debug("rolled new segment \(segment.name) at offset \(baseOffset)")
+    }
+
+    // MARK: Read
+
+    /// Whole batches starting with the one containing `offset`, at most `maxBytes` in total
+    /// except that the first batch is always returned whole (KIP-74). May span segments.
+    ///
+    /// - Returns: an empty buffer when `offset == logEndOffset`.
+    /// - Throws: `LogError.offsetOutOfRange` if `offset` is below `logStartOffset` or above
+    ///   `logEndOffset`.
+    public func read(from offset: Int64, maxBytes: Int) throws -> ByteBuffer {
+        try self.checkOpen()
+        let logEnd = self.logEndOffset
+        guard offset >= self.logStartOffset, offset <= logEnd else {
+            throw LogError.offsetOutOfRange(requested: offset, logStart: self.logStartOffset, logEnd: logEnd)
+        }
+        guard offset < logEnd else { return ByteBuffer() }
+        var result = ByteBuffer()
+        var found = false
+        var remaining = maxBytes
+        for segment in self.segments[self.segmentIndex(containing: offset)...] {
+            let position: Int64
+            if found {
+                position = 0
+            } else {
+                guard let start = try segment.position(ofBatchContaining: offset) else { continue }
+                position = start
+            }
+            var chunk = try segment.read(from: position, maxBytes: remaining, atLeastOne: result.readableBytes == 0)
+            found = true
+            remaining -= chunk.readableBytes
+            let reachedSegmentEnd = position + Int64(chunk.readableBytes) >= segment.size
+            if result.readableBytes == 0 { result = chunk } else { result.writeBuffer(&chunk) }
+            if !reachedSegmentEnd || remaining < RecordBatchHeader.size { break }
+        }
+        return result
+    }
+
+    /// Index of the last segment whose base offset is <= `offset` (0 if none).
+    private func segmentIndex(containing offset: Int64) -> Int {
+        var low = 0
+        var high = self.segments.count
+        while low < high {
+            let middle = (low + high) / 2
+            if self.segments[middle].baseOffset <= offset { low = middle + 1 } else { high = middle }
+        }
+        return max(0, low - 1)
+    }
+
+    // MARK: Timestamps
+
+    /// The first batch (at or after `logStartOffset`) whose max timestamp is >= `timestamp`, as
+    /// `(max(baseOffset, logStartOffset), maxTimestamp)`; `nil` if there is none (ListOffsets
+    /// then answers the log end). Uses each segment's max timestamp and time index to skip.
+    public func offset(forTimestamp timestamp: Int64) -> (offset: Int64, timestamp: Int64)? {
+        guard !self.isClosed else { return nil }
+        for segment in self.segments where segment.nextOffset > self.logStartOffset {
+            do {
+                if let header = try segment.firstBatch(withTimestampAtLeast: timestamp,
+                                                       endingAtOrAfter: self.logStartOffset)
+                {
+                    return (max(header.baseOffset, self.logStartOffset), header.maxTimestamp)
+                }
+            } catch {
+                self.logger.error("timestamp lookup in \(segment.name) failed: \(error)")
+                return nil
+            }
+        }
+        return nil
+    }
+
+    /// The largest timestamp in the log and the offset of the first record carrying it (for
+    /// ListOffsets -3); for a compressed batch the offset is the batch's base offset. `nil` if
+    /// no batch has a timestamp.
+    public var maxTimestamp: (offset: Int64, timestamp: Int64)? {
+        guard !self.isClosed else { return nil }
+        var best: LogSegment?
+        for segment in self.segments where segment.maxTimestamp >= 0 && segment.nextOffset > self.logStartOffset {
+            if segment.maxTimestamp > (best?.maxTimestamp ?? -1) { best = segment }
+        }
+        guard let best else { return nil }
+        let timestamp = best.maxTimestamp
+        var offset = best.offsetOfMaxTimestamp
+        // The batch is known; look inside it for the exact record, as Kafka 3.8+ does.
+        if let position = try? best.position(ofBatchContaining: offset),
+            let bytes = try? best.read(from: position, maxBytes: 0, atLeastOne: true),
+            let batch = try? RecordBatch(parsing: bytes, at: bytes.readerIndex, verifyCRC: false),
+            let record = batch.records.first(where: { batch.timestamp(of: $0) == timestamp })
+        {
+            offset = batch.offset(of: record)
+        }
+        return (max(offset, self.logStartOffset), timestamp)
+    }
+
+    // MARK: Deletion and retention
+
+    /// Moves `logStartOffset` up to `offset` (clamped to `logEndOffset`; lower values are
+    /// ignored), persists it, and deletes segments that lie entirely below it.
+    public func deleteRecords(before offset: Int64) throws {
+        try self.checkOpen()
+        let newStart = min(offset, self.logEndOffset)
+        guard newStart > self.logStartOffset else { return }
+        self.logStartOffset = newStart
+        try self.persistLogStartOffset()
+        var deleted = 0
+        while self.segments.count > 1, self.segments[1].baseOffset <= self.logStartOffset {
+            try self.deleteOldestSegment(reason: "below log start offset \(self.logStartOffset)")
+            deleted += 1
+        }
+        self.logger.info(
+            "\(self.directory ?? "in-memory log"): log start offset is now \(newStart), deleted \(deleted) segment(s)"
+        )
+    }
+
+    /// Deletes whole segments (never the active one), oldest first: those whose newest
+    /// timestamp is older than `now - retentionMs`, then while the log exceeds `retentionBytes`.
+    ///
+    /// - Returns: the number of segments deleted.
+    public func enforceRetention(now: Int64) throws -> Int {
+        guard !self.isClosed else { return 0 }
+        var deleted = 0
+        if let retentionMs = self.config.retentionMs {
+            while self.segments.count > 1, let oldest = self.segments.first,
+                now - oldest.retentionTimestamp > retentionMs
+            {
+                try self.deleteOldestSegment(
+                    reason: "newest timestamp \(oldest.retentionTimestamp) is older than retention.ms \(retentionMs)"
+                )
+                deleted += 1
+            }
+        }
+        if let retentionBytes = self.config.retentionBytes {
+            var excess = self.sizeInBytes - retentionBytes
+            while self.segments.count > 1, let oldest = self.segments.first, excess >= oldest.size {
+                excess -= oldest.size
+                try self.deleteOldestSegment(reason: "log size exceeds retention.bytes \(retentionBytes)")
+                deleted += 1
+            }
+        }
+        if deleted > 0 { try self.persistLogStartOffset() }
+        return deleted
+    }
+
+    /// Removes the oldest segment and its files, advancing `logStartOffset` past it.
+    private func deleteOldestSegment(reason: String) throws {
+        let segment = self.segments.removeFirst()
+        if let next = self.segments.first { self.logStartOffset = max(self.logStartOffset, next.baseOffset) }
+        self.logger.info(
+            "deleting segment \(segment.name) (offsets \(segment.baseOffset)..<\(segment.nextOffset)): \(reason)"
+        )
+        try segment.delete()
+    }
+
+    /// Writes `logStartOffset` to its checkpoint file (atomically), so it survives a restart.
+    private func persistLogStartOffset() throws {
+        guard let directory = self.directory else { return }
+        try Posix.writeAtomically(
+            "\(self.logStartOffset)\n",
+            to: "\(directory)/\(LogFileName.logStartOffset)",
+            directory: directory
+        )
+    }
+
+    // MARK: Flushing and lifecycle
+
+    /// Syncs every segment with unsynced appends.
+    public func flush() throws {
+        guard !self.isClosed else { return }
+        for segment in self.segments { try segment.flush() }
+        self.dirtySince = nil
+    }
+
+    /// For `FlushPolicy.interval`: flushes if data has been unsynced for at least the interval.
+    public func flushIfDue(now: Int64) throws {
+        guard case .interval(let milliseconds) = self.config.flush, let since = self.dirtySince else { return }
+        if now - since >= milliseconds { try self.flush() }
+    }
+
+    /// Calls `body` with the header of every batch in the log, oldest first (used at start-up to
+    /// rebuild idempotent-producer state). I/O errors end the scan early and are logged.
+    public func forEachBatchHeader(_ body: (RecordBatchHeader) throws -> Void) rethrows {
+        for segment in self.segments {
+            var cursor = BatchCursor(file: segment.log, from: 0)
+            while true {
+                let step: BatchCursor.Step
+                do {
+                    step = try cursor.next(verifyCRC: false)
+                } catch {
+                    self.logger.error("scanning \(segment.name) failed: \(error)")
+                    return
+                }
+                guard case .batch(let header, _) = step else { break }
+                try body(header)
+            }
+        }
+    }
+
+    /// Syncs and closes all files and releases the directory lock. Later calls do nothing.
+    public func close() throws {
+        guard !self.isClosed else { return }
+        self.isClosed = true
+        defer {
+            if let lockDescriptor = self.lockDescriptor { Posix.unlock(lockDescriptor) }
+            self.lockDescriptor = nil
+        }
+        var firstError: Error?
+        for segment in self.segments {
+            do {
+                if self.directory != nil { try segment.syncAll() }
+                try segment.close()
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    /// Closes the log (if open) and removes its directory with everything in it (topic deletion).
+    public func deleteFromDisk() throws {
+        if !self.isClosed {
+            self.isClosed = true
+            for segment in self.segments { try? segment.close() }
+            if let lockDescriptor = self.lockDescriptor { Posix.unlock(lockDescriptor) }
+            self.lockDescriptor = nil
+        }
+        if let directory = self.directory {
+            try Posix.removeDirectory(directory)
+        } else {
+            for segment in self.segments { try? segment.delete() }
+        }
+    }
+}
