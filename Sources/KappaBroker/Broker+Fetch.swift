@@ -1,0 +1,137 @@
+import KappaLog
+import KappaWire
+import NIOCore
+
+extension Broker {
+    /// Answers at once when `min_bytes` are there (or the wait is zero); otherwise parks the fetch on
+    /// its partitions until an append wakes it or `max_wait_ms` passes. Consumers poll in a loop, so
+    /// a fetch that returned empty at once would make every idle consumer spin.
+    func fetch(_ request: FetchRequest, version: Int16, eventLoop: any EventLoop) -> EventLoopFuture<BrokerReply> {
+        // Sessions (KIP-227) are not kept: session id 0 in every answer tells clients to send full fetches.
+        if version >= 7, request.sessionId != 0 {
+            let response = FetchResponse(errorCode: ErrorCode.fetchSessionIdNotFound.rawValue, sessionId: 0, responses: [])
+            return eventLoop.makeSucceededFuture(self.reply(response, version: version))
+        }
+        let promise = eventLoop.makePromise(of: BrokerReply.self)
+        let deadline = NIODeadline.now() + .milliseconds(Int64(max(0, request.maxWaitMs)))
+        let operation = FetchOperation(broker: self, request: request, version: version, deadline: deadline,
+                                       eventLoop: eventLoop, promise: promise)
+        operation.attempt()
+        return promise.futureResult
+    }
+
+    /// Reads what every requested partition has now.
+    func collectFetch(_ request: FetchRequest, version: Int16) -> FetchCollection {
+        var remaining = version >= 3 ? Int(request.maxBytes) : Int(Int32.max)
+        if remaining <= 0 { remaining = Int(Int32.max) }
+        var total = 0
+        var watched: [(Partition, Int64)] = []
+        var failed = false
+        var responses: [FetchResponse.FetchableTopicResponse] = []
+        responses.reserveCapacity(request.topics.count)
+        for topicRequest in request.topics {
+            let topic = self.topics.topic(topicRequest.topic)
+            var partitions: [FetchResponse.FetchableTopicResponse.PartitionData] = []
+            partitions.reserveCapacity(topicRequest.partitions.count)
+            for p in topicRequest.partitions {
+                guard let topic, p.partition >= 0, Int(p.partition) < topic.partitions.count else {
+                    partitions.append(.init(partitionIndex: p.partition, errorCode: ErrorCode.unknownTopicOrPartition.rawValue,
+                                            highWatermark: -1, lastStableOffset: -1, logStartOffset: -1,
+                                            abortedTransactions: [], records: ByteBuffer()))
+                    failed = true
+                    continue
+                }
+                let partition = topic.partitions[Int(p.partition)]
+                if version >= 9, p.currentLeaderEpoch > 0 {
+                    let offsets = partition.offsets
+                    partitions.append(.init(partitionIndex: p.partition, errorCode: ErrorCode.unknownLeaderEpoch.rawValue,
+                                            highWatermark: offsets.logEnd, lastStableOffset: offsets.logEnd,
+                                            logStartOffset: offsets.logStart, abortedTransactions: [], records: ByteBuffer()))
+                    failed = true
+                    continue
+                }
+                let budget = min(Int(p.partitionMaxBytes), remaining)
+                do {
+                    let records: ByteBuffer
+                    let offsets: Partition.Offsets
+                    if budget <= 0 && total > 0 {
+                        offsets = partition.offsets
+                        records = ByteBuffer()
+                    } else {
+                        (records, offsets) = try partition.read(from: p.fetchOffset, maxBytes: max(budget, 1))
+                    }
+                    total += records.readableBytes
+                    remaining -= records.readableBytes
+                    watched.append((partition, offsets.logEnd))
+                    // No transactions: the last stable offset is the high watermark (never -1:
+                    // librdkafka reads up to it by default).
+                    partitions.append(.init(partitionIndex: p.partition, errorCode: 0,
+                                            highWatermark: offsets.logEnd, lastStableOffset: offsets.logEnd,
+                                            logStartOffset: offsets.logStart, abortedTransactions: [],
+                                            preferredReadReplica: -1, records: records))
+                } catch {
+                    let offsets = partition.offsets
+                    let code: ErrorCode
+                    if case LogError.offsetOutOfRange = error { code = .offsetOutOfRange } else { code = .kafkaStorageError }
+                    if code == .kafkaStorageError {
+                        self.logger.error("fetch from \(topic.name)-\(p.partition) at \(p.fetchOffset) failed: \(error)")
+                    }
+                    partitions.append(.init(partitionIndex: p.partition, errorCode: code.rawValue,
+                                            highWatermark: offsets.logEnd, lastStableOffset: offsets.logEnd,
+                                            logStartOffset: offsets.logStart, abortedTransactions: [], records: ByteBuffer()))
+                    failed = true
+                }
+            }
+            responses.append(.init(topic: topicRequest.topic, topicId: topic?.id ?? .zero, partitions: partitions))
+        }
+        return FetchCollection(response: FetchResponse(throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: responses),
+                               bytes: total, watched: watched, failed: failed)
+    }
+}
+
+struct FetchCollection: Sendable {
+    var response: FetchResponse
+    var bytes: Int
+    /// The partitions read and the log end each was read at, to park on.
+    var watched: [(Partition, Int64)]
+    /// An error to report: answer at once rather than wait.
+    var failed: Bool
+}
+
+/// One Fetch request in flight, re-run each time a partition it waits on receives data.
+final class FetchOperation: Sendable {
+    let broker: Broker
+    let request: FetchRequest
+    let version: Int16
+    let deadline: NIODeadline
+    let eventLoop: any EventLoop
+    let promise: EventLoopPromise<BrokerReply>
+
+    init(broker: Broker, request: FetchRequest, version: Int16, deadline: NIODeadline, eventLoop: any EventLoop,
+         promise: EventLoopPromise<BrokerReply>) {
+        self.broker = broker
+        self.request = request
+        self.version = version
+        self.deadline = deadline
+        self.eventLoop = eventLoop
+        self.promise = promise
+    }
+
+    func attempt() {
+        let collection = self.broker.collectFetch(self.request, version: self.version)
+        let minBytes = max(1, Int(self.request.minBytes))
+        if collection.bytes >= minBytes || collection.failed || NIODeadline.now() >= self.deadline || collection.watched.isEmpty {
+            self.promise.succeed(self.broker.reply(collection.response, version: self.version))
+            return
+        }
+        let waiter = FetchWaiter { [self] in
+            self.eventLoop.execute { self.attempt() }
+        }
+        for (partition, seenEnd) in collection.watched where !partition.park(waiter, ifLogEndIs: seenEnd) {
+            // Data arrived between the read and the park: look again now.
+            waiter.wake()
+            return
+        }
+        self.eventLoop.scheduleTask(deadline: self.deadline) { waiter.wake() }
+    }
+}

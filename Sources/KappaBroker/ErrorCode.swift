@@ -1,0 +1,43 @@
+/// Kafka's error codes, the ones this broker answers with (`org.apache.kafka.common.protocol.Errors`).
+public enum ErrorCode: Int16, Sendable {
+    case none = 0
+    case offsetOutOfRange = 1
+    case corruptMessage = 2
+    case unknownTopicOrPartition = 3
+    case leaderNotAvailable = 5
+    case messageTooLarge = 10
+    case coordinatorLoadInProgress = 14
+    case coordinatorNotAvailable = 15
+    case notCoordinator = 16
+    case invalidTopic = 17
+    case recordListTooLarge = 18
+    case illegalGeneration = 22
+    case inconsistentGroupProtocol = 23
+    case invalidGroupId = 24
+    case unknownMemberId = 25
+    case invalidSessionTimeout = 26
+    case rebalanceInProgress = 27
+    case invalidCommitOffsetSize = 28
+    case unsupportedVersion = 35
+    case topicAlreadyExists = 36
+    case invalidPartitions = 37
+    case invalidReplicationFactor = 38
+    case invalidReplicaAssignment = 39
+    case invalidConfig = 40
+    case invalidRequest = 42
+    case unsupportedForMessageFormat = 43
+    case outOfOrderSequenceNumber = 45
+    case duplicateSequenceNumber = 46
+    case invalidProducerEpoch = 47
+    case transactionalIdAuthorizationFailed = 53
+    case kafkaStorageError = 56
+    case unknownProducerId = 59
+    case nonEmptyGroup = 68
+    case groupIdNotFound = 69
+    case fetchSessionIdNotFound = 70
+    case fencedLeaderEpoch = 74
+    case unknownLeaderEpoch = 75
+    case memberIdRequired = 79
+    case groupSubscribedToTopic = 86
+    case unknownTopicId = 100
+}

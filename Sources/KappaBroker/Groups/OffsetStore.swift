@@ -1,0 +1,200 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Committed consumer-group offsets. In a data directory they are kept in `consumer-offsets.log`, one
+/// JSON line per commit or deletion, replayed at start-up (last line wins) and compacted then; a torn
+/// last line from a crash is cut off with a log line. Without a data directory they live in RAM.
+final class OffsetStore: Sendable {
+    struct Key: Hashable, Sendable, Comparable {
+        var topic: String
+        var partition: Int32
+        static func < (a: Key, b: Key) -> Bool { (a.topic, a.partition) < (b.topic, b.partition) }
+    }
+
+    struct Committed: Sendable, Equatable {
+        var offset: Int64
+        var leaderEpoch: Int32
+        var metadata: String?
+        var commitTimestamp: Int64
+    }
+
+    /// One line of the offsets file.
+    private struct Line: Codable {
+        var g: String
+        var t: String?
+        var p: Int32?
+        var o: Int64?
+        var e: Int32?
+        var m: String?
+        var ts: Int64?
+        /// "commit" (default), "delete" (one partition) or "delete-group".
+        var op: String?
+    }
+
+    private struct State {
+        var offsets: [String: [Key: Committed]] = [:]
+        var fd: Int32 = -1
+        var dirty = false
+    }
+
+    private let state = Mutex(State())
+    private let path: String?
+    private let syncEveryWrite: Bool
+    private let logger: Logger
+
+    init(dataDirectory: String?, syncEveryWrite: Bool, logger: Logger) throws {
+        self.path = dataDirectory.map { "\($0)/consumer-offsets.log" }
+        self.syncEveryWrite = syncEveryWrite
+        self.logger = logger
+        try self.load()
+    }
+
+    var groupIds: [String] { self.state.withLock { Array($0.offsets.keys) } }
+
+    func offsets(group: String) -> [Key: Committed] {
+        self.state.withLock { $0.offsets[group] ?? [:] }
+    }
+
+    func commit(group: String, _ commits: [(Key, Committed)]) throws {
+        try self.state.withLock { state in
+            var lines = ""
+            for (key, value) in commits {
+                state.offsets[group, default: [:]][key] = value
+                lines += Self.encode(Line(g: group, t: key.topic, p: key.partition, o: value.offset, e: value.leaderEpoch,
+                                          m: value.metadata, ts: value.commitTimestamp, op: nil))
+            }
+            try self.append(lines, state: &state)
+        }
+    }
+
+    func delete(group: String, keys: [Key]) throws {
+        try self.state.withLock { state in
+            var lines = ""
+            for key in keys {
+                state.offsets[group]?.removeValue(forKey: key)
+                lines += Self.encode(Line(g: group, t: key.topic, p: key.partition, op: "delete"))
+            }
+            if state.offsets[group]?.isEmpty == true { state.offsets.removeValue(forKey: group) }
+            try self.append(lines, state: &state)
+        }
+    }
+
+    func deleteGroup(_ group: String) throws {
+        try self.state.withLock { state in
+            state.offsets.removeValue(forKey: group)
+            try self.append(Self.encode(Line(g: group, op: "delete-group")), state: &state)
+        }
+    }
+
+    /// Drops offsets of a deleted topic from every group.
+    func deleteTopic(_ topic: String) throws {
+        let affected = self.state.withLock { state in
+            state.offsets.compactMap { group, offsets -> (String, [Key])? in
+                let keys = offsets.keys.filter { $0.topic == topic }
+                return keys.isEmpty ? nil : (group, keys)
+            }
+        }
+        for (group, keys) in affected { try self.delete(group: group, keys: keys) }
+    }
+
+    func flush() {
+        self.state.withLock { state in
+            if state.dirty, state.fd >= 0 { _ = fdatasync(state.fd) }
+            state.dirty = false
+        }
+    }
+
+    func close() {
+        self.state.withLock { state in
+            if state.fd >= 0 {
+                _ = fdatasync(state.fd)
+                Glibc.close(state.fd)
+                state.fd = -1
+            }
+        }
+    }
+
+    private static func encode(_ line: Line) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(line), let text = String(data: data, encoding: .utf8) else { return "" }
+        return text + "\n"
+    }
+
+    private func append(_ text: String, state: inout State) throws {
+        guard state.fd >= 0, !text.isEmpty else { return }
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { raw in
+                Glibc.write(state.fd, raw.baseAddress.map { $0 + offset }, bytes.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw OffsetStoreError.write(String(cString: strerror(errno)))
+            }
+            offset += written
+        }
+        if self.syncEveryWrite {
+            _ = fdatasync(state.fd)
+        } else {
+            state.dirty = true
+        }
+    }
+
+    private func load() throws {
+        guard let path = self.path else { return }
+        var offsets: [String: [Key: Committed]] = [:]
+        if let data = FileManager.default.contents(atPath: path) {
+            var good = 0
+            var lineCount = 0
+            let decoder = JSONDecoder()
+            var start = data.startIndex
+            while start < data.endIndex {
+                guard let newline = data[start...].firstIndex(of: 0x0A) else { break }
+                let slice = data[start..<newline]
+                guard let line = try? decoder.decode(Line.self, from: slice) else { break }
+                lineCount += 1
+                switch line.op {
+                case "delete-group":
+                    offsets.removeValue(forKey: line.g)
+                case "delete":
+                    if let t = line.t, let p = line.p { offsets[line.g]?.removeValue(forKey: Key(topic: t, partition: p)) }
+                default:
+                    if let t = line.t, let p = line.p, let o = line.o {
+                        offsets[line.g, default: [:]][Key(topic: t, partition: p)] =
+                            Committed(offset: o, leaderEpoch: line.e ?? -1, metadata: line.m, commitTimestamp: line.ts ?? 0)
+                    }
+                }
+                start = newline + 1
+                good = start - data.startIndex
+            }
+            if good < data.count {
+                self.logger.warning("\(path): dropped \(data.count - good) bytes of a torn or corrupt tail after \(lineCount) commit line(s)")
+            }
+        }
+        // Rewrite the file compacted (this also cuts off any torn tail), then append to it.
+        var text = ""
+        for (group, entries) in offsets.sorted(by: { $0.key < $1.key }) {
+            for (key, value) in entries.sorted(by: { $0.key < $1.key }) {
+                text += Self.encode(Line(g: group, t: key.topic, p: key.partition, o: value.offset, e: value.leaderEpoch,
+                                         m: value.metadata, ts: value.commitTimestamp, op: nil))
+            }
+        }
+        try AtomicFile.write(Data(text.utf8), to: path)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard fd >= 0 else { throw OffsetStoreError.write("open \(path): \(String(cString: strerror(errno)))") }
+        self.state.withLock { state in
+            state.offsets = offsets
+            state.fd = fd
+        }
+    }
+}
+
+enum OffsetStoreError: Error, CustomStringConvertible {
+    case write(String)
+    var description: String {
+        switch self { case .write(let why): return "cannot write committed offsets: \(why)" }
+    }
+}

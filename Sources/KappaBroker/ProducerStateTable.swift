@@ -1,0 +1,62 @@
+import KappaWire
+
+/// Idempotent-producer bookkeeping for one partition: per producer id, its epoch, last sequence and
+/// the last five batches, so a retried batch is answered with its original offset instead of being
+/// written twice (Kafka's `ProducerStateEntry`/`ProducerAppendInfo`; clients keep at most 5 in flight).
+struct ProducerStateTable: Sendable {
+    static let batchesRetained = 5
+
+    struct BatchMetadata: Sendable, Equatable {
+        var firstSequence: Int32
+        var lastSequence: Int32
+        var baseOffset: Int64
+    }
+
+    struct Entry: Sendable {
+        var epoch: Int16
+        var lastSequence: Int32
+        var batches: [BatchMetadata]
+    }
+
+    enum Verdict: Equatable {
+        case append
+        case duplicate(baseOffset: Int64)
+        case reject(ErrorCode)
+    }
+
+    private(set) var entries: [Int64: Entry] = [:]
+
+    /// Decides what to do with a batch before anything is written.
+    func check(_ batch: RecordBatchHeader) -> Verdict {
+        guard batch.producerId >= 0 else { return .append }
+        guard let entry = self.entries[batch.producerId] else {
+            // Unknown producer (new, or its state predates what we kept): accept any sequence, as Kafka >= 2.5 does.
+            return .append
+        }
+        if batch.producerEpoch < entry.epoch { return .reject(.invalidProducerEpoch) }
+        if batch.producerEpoch > entry.epoch {
+            return batch.baseSequence == 0 ? .append : .reject(.outOfOrderSequenceNumber)
+        }
+        if let cached = entry.batches.first(where: {
+            $0.firstSequence == batch.baseSequence && $0.lastSequence == batch.lastSequence
+        }) {
+            return .duplicate(baseOffset: cached.baseOffset)
+        }
+        let expected = entry.lastSequence == Int32.max ? 0 : entry.lastSequence + 1
+        return batch.baseSequence == expected ? .append : .reject(.outOfOrderSequenceNumber)
+    }
+
+    /// Records a batch that was appended at `baseOffset`.
+    mutating func record(_ batch: RecordBatchHeader, baseOffset: Int64) {
+        guard batch.producerId >= 0 else { return }
+        let metadata = BatchMetadata(firstSequence: batch.baseSequence, lastSequence: batch.lastSequence, baseOffset: baseOffset)
+        if var entry = self.entries[batch.producerId], entry.epoch == batch.producerEpoch {
+            entry.lastSequence = batch.lastSequence
+            entry.batches.append(metadata)
+            if entry.batches.count > Self.batchesRetained { entry.batches.removeFirst() }
+            self.entries[batch.producerId] = entry
+        } else {
+            self.entries[batch.producerId] = Entry(epoch: batch.producerEpoch, lastSequence: batch.lastSequence, batches: [metadata])
+        }
+    }
+}

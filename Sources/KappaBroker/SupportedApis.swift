@@ -1,0 +1,40 @@
+import KappaWire
+
+/// The API versions this broker advertises: a hand-picked table, not the schemas' full ranges, because
+/// clients jump to the highest common version and later versions change semantics (topic ids, batched
+/// shapes). See protocol.md section 2.1 for why each bound is where it is.
+public enum SupportedApis {
+    public static let ranges: [ApiKey: ClosedRange<Int16>] = [
+        // Produce from 0: librdkafka only compresses when v0 is in range; only magic-2 batches are accepted.
+        .produce: 0...9,
+        .fetch: 4...12,
+        .listOffsets: 1...7,
+        .metadata: 0...12,
+        .apiVersions: 0...4,
+        .createTopics: 2...7,
+        .deleteTopics: 1...6,
+        .deleteRecords: 0...2,
+        .initProducerId: 0...4,
+        .offsetForLeaderEpoch: 2...4,
+        .describeConfigs: 1...4,
+        .createPartitions: 0...3,
+        // Classic consumer groups. librdkafka only enables its balanced consumer when the low versions
+        // (FindCoordinator 0, OffsetCommit 1-2, JoinGroup 0, ...) are inside these ranges.
+        .findCoordinator: 0...3,
+        .joinGroup: 0...7,
+        .syncGroup: 0...5,
+        .heartbeat: 0...4,
+        .leaveGroup: 0...4,
+        .offsetCommit: 2...8,
+        .offsetFetch: 1...7,
+        .describeGroups: 0...5,
+        .listGroups: 0...4,
+        .deleteGroups: 0...2,
+        .offsetDelete: 0...0,
+    ]
+
+    public static func supports(apiKey: Int16, version: Int16) -> Bool {
+        guard let api = ApiKey(rawValue: apiKey), let range = Self.ranges[api] else { return false }
+        return range.contains(version)
+    }
+}

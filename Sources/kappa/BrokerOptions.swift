@@ -1,0 +1,47 @@
+import ArgumentParser
+import KappaLog
+
+/// The options shared by every command that runs the built-in broker.
+struct BrokerOptions: ParsableArguments {
+    @Option(name: .long, help: "Address to listen on and advertise, HOST:PORT.")
+    var listen: String = "127.0.0.1:9092"
+
+    @Option(name: .long, help: "Directory for partition logs, topic metadata and offsets.")
+    var dataDir: String = "kappa-data"
+
+    @Flag(name: .long, help: "Keep everything in memory; nothing is written to disk.")
+    var memory: Bool = false
+
+    @Option(name: .long, help: "When to fsync the log: 'always' (before acknowledging) or an interval in milliseconds.")
+    var flush: String = "1000"
+
+    @Option(name: .long, help: "Partitions of auto-created topics.")
+    var defaultPartitions: Int32 = 1
+
+    @Option(name: .long, help: "Roll a new log segment at this size, in bytes.")
+    var segmentBytes: Int = 1 << 30
+
+    @Option(name: .long, help: "Delete segments older than this many hours (-1 keeps them forever).")
+    var retentionHours: Int64 = 168
+
+    func validate() throws {
+        guard FlushPolicy(argument: self.flush) != nil else {
+            throw ValidationError("--flush must be 'always' or a number of milliseconds, not '\(self.flush)'")
+        }
+        guard self.listenAddress != nil else {
+            throw ValidationError("--listen must be HOST:PORT with a port from 0 to 65535, not '\(self.listen)'")
+        }
+        guard self.defaultPartitions > 0 else { throw ValidationError("--default-partitions must be at least 1") }
+        guard self.segmentBytes >= 1024 else { throw ValidationError("--segment-bytes must be at least 1024") }
+    }
+
+    var listenAddress: (host: String, port: Int)? {
+        guard let colon = self.listen.lastIndex(of: ":") else { return nil }
+        var host = String(self.listen[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(self.listen[self.listen.index(after: colon)...]), (0...65535).contains(port) else {
+            return nil
+        }
+        return (host, port)
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+@main
+struct Kappa: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kappa",
+        abstract: "A Kafka-compatible broker and terminal dashboard for producer/consumer sessions.",
+        version: "0.1.0",
+        subcommands: [BrokerCommand.self],
+        // Until the dashboard lands, `kappa` alone runs the broker.
+        defaultSubcommand: BrokerCommand.self)
+}
