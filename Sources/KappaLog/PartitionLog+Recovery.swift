@@ -132,6 +132,10 @@ extension PartitionLog {
             try timeIndexFile.truncate(to: 0)
             let result = try segment.recover(from: 0, expectedOffset: baseOffset)
             Self.report(result, segment: segment, directory: directory, logger: logger)
+            if nextBaseOffset != nil {
+                // Restore the final time-index entry a roll writes, as if it had just rolled.
+                try segment.becomeInactive(syncFiles: false)
+            }
         } else if nextBaseOffset == nil {
             let start = segment.offsetIndex.last
             let result = try segment.recover(
