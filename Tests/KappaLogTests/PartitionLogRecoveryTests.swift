@@ -62,6 +62,40 @@ import Testing
         #expect(try values(in: fixture.log.read(from: 26, maxBytes: 1 << 20)) == ["b8-0", "b8-1", "b8-2", "new-0", "new-1"])
     }
 
+    @Test func aTornBatchThatTheLastIndexEntryPointsAtIsTruncated() throws {
+        // With a 1-byte interval every batch after the first has an index entry, including the torn one.
+        let fixture = try self.tenBatches(config: LogConfig(indexIntervalBytes: 1))
+        try fixture.log.close()
+        let logPath = self.path(fixture, ".log")
+        #expect(truncate(logPath, off_t(try self.size(logPath) - 30)) == 0)
+        try fixture.reopen()
+        #expect(fixture.log.logEndOffset == 27)
+        #expect(fixture.logs.warnings(containing: "truncated").count == 1)
+        #expect(try self.size(self.path(fixture, ".index")) == 8 * 8)
+        #expect(try fixture.append(records: 1).firstOffset == 27)
+        #expect(try offsetRanges(in: fixture.log.read(from: 27, maxBytes: 1)) == [27...27])
+    }
+
+    @Test func batchesLargerThanAScanChunkRecoverAndRead() throws {
+        let fixture = try LogFixture(.disk, config: LogConfig(indexIntervalBytes: 1))
+        for i in 0..<4 {
+            _ = try fixture.log.append(makeBatch(records: 2, tag: "big\(i)", valueSize: 50_000), now: 0)
+        }
+        try fixture.reopen()
+        #expect(fixture.log.logEndOffset == 8)
+        #expect(fixture.logs.messages.filter { $0.level == .warning }.isEmpty)
+        let whole = try fixture.log.read(from: 3, maxBytes: 10)
+        #expect(try offsetRanges(in: whole) == [2...3])
+        #expect(whole.readableBytes > 100_000)
+
+        try fixture.log.close()
+        let logPath = self.path(fixture, ".log")
+        #expect(truncate(logPath, off_t(try self.size(logPath) - 70_000)) == 0)
+        try fixture.reopen()
+        #expect(fixture.log.logEndOffset == 6)
+        #expect(try offsetRanges(in: fixture.log.read(from: 0, maxBytes: 1 << 20)) == [0...1, 2...3, 4...5])
+    }
+
     @Test func aLastBatchWithABadCRCIsTruncated() throws {
         let fixture = try self.tenBatches()
         try fixture.log.close()
