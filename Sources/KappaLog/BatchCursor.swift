@@ -39,7 +39,8 @@ struct BatchCursor {
         guard position < self.end else { return .end }
         let remaining = self.end - position
         guard remaining >= Int64(RecordBatchHeader.size) else {
-            return .invalid(position: position, reason: "partial batch header: \(remaining) of \(RecordBatchHeader.size) bytes")
+            let reason = "partial batch header: \(remaining) of \(RecordBatchHeader.size) bytes"
+            return .invalid(position: position, reason: reason)
         }
         try self.load(position, length: RecordBatchHeader.size)
         let header: RecordBatchHeader

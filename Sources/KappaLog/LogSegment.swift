@@ -110,10 +110,12 @@ final class LogSegment {
             self.offsetOfMaxTimestamp = header.baseOffset
         }
         if self.bytesSinceLastIndexEntry >= self.indexIntervalBytes {
-            try self.offsetIndex.append(
-                OffsetPosition(relativeOffset: self.relative(header.baseOffset), position: Int32(truncatingIfNeeded: position))
+            let entry = OffsetPosition(
+                relativeOffset: self.relative(header.baseOffset),
+                position: Int32(truncatingIfNeeded: position)
             )
-            try self.timeIndex.maybeAppend(timestamp: self.maxTimestamp, relativeOffset: self.relative(self.offsetOfMaxTimestamp))
+            try self.offsetIndex.append(entry)
+            try self.appendTimeIndexEntry()
             self.bytesSinceLastIndexEntry = 0
         }
         self.bytesSinceLastIndexEntry += header.totalSize
@@ -133,8 +135,16 @@ final class LogSegment {
     /// Called when a newer segment becomes active: records a final time-index entry (so the
     /// segment's max timestamp survives a restart without a scan) and syncs everything.
     func becomeInactive(syncFiles: Bool) throws {
-        try self.timeIndex.maybeAppend(timestamp: self.maxTimestamp, relativeOffset: self.relative(self.offsetOfMaxTimestamp))
+        try self.appendTimeIndexEntry()
         if syncFiles { try self.syncAll() }
+    }
+
+    /// Records the max timestamp so far in the time index, if it grew since the last entry.
+    private func appendTimeIndexEntry() throws {
+        try self.timeIndex.maybeAppend(
+            timestamp: self.maxTimestamp,
+            relativeOffset: self.relative(self.offsetOfMaxTimestamp)
+        )
     }
 
     // MARK: Reading
@@ -163,7 +173,8 @@ final class LogSegment {
         guard available > 0 else { return ByteBuffer() }
         let budget = max(0, maxBytes)
         guard budget >= RecordBatchHeader.size || atLeastOne else { return ByteBuffer() }
-        var chunk = try self.log.read(at: position, length: Int(min(available, Int64(max(budget, RecordBatchHeader.size)))))
+        let wanted = min(available, Int64(max(budget, RecordBatchHeader.size)))
+        var chunk = try self.log.read(at: position, length: Int(wanted))
         var cut = 0
         while chunk.readableBytes - cut >= RecordBatchHeader.size {
             let header: RecordBatchHeader
@@ -201,9 +212,12 @@ final class LogSegment {
         -> RecordBatchHeader?
     {
         guard self.maxTimestamp >= timestamp else { return nil }
-        let fromTimeIndex = self.timeIndex.lastEntry(before: timestamp).map { self.baseOffset + Int64($0.relativeOffset) }
+        let fromTimeIndex = self.timeIndex.lastEntry(before: timestamp).map {
+            self.baseOffset + Int64($0.relativeOffset)
+        }
         let startOffset = max(fromTimeIndex ?? self.baseOffset, minimumOffset)
-        let start = self.offsetIndex.lookup(relativeOffset: startOffset - self.baseOffset).map { Int64($0.position) } ?? 0
+        let start = self.offsetIndex.lookup(relativeOffset: startOffset - self.baseOffset)
+            .map { Int64($0.position) } ?? 0
         var cursor = BatchCursor(file: self.log, from: start)
         while true {
             switch try cursor.next(verifyCRC: false) {

@@ -108,7 +108,8 @@ extension PartitionLog {
         } else if offsetEntries == nil {
             problem = "inconsistent (offset index size \(indexFile.size) is not a multiple of \(OffsetPosition.size))"
         } else if timeEntries == nil {
-            problem = "inconsistent (time index size \(timeIndexFile.size) is not a multiple of \(TimestampOffset.size))"
+            problem = "inconsistent (time index size \(timeIndexFile.size) is not a multiple of "
+                + "\(TimestampOffset.size))"
         } else if let why = segment.offsetIndex.inconsistency(logSize: log.size) {
             problem = "inconsistent (offset index \(why))"
         } else if let why = segment.timeIndex.inconsistency(relativeEnd: nextBaseOffset.map { $0 - baseOffset }) {
@@ -165,7 +166,9 @@ extension PartitionLog {
         let path = "\(directory)/\(LogFileName.logStartOffset)"
         guard let text = try Posix.readSmallFile(path) else { return nil }
         guard let value = Int64(text.filter { !$0.isWhitespace }), value >= 0 else {
-            logger.warning("recovered partition dir \(directory): ignored unreadable \(LogFileName.logStartOffset) file")
+            logger.warning(
+                "recovered partition dir \(directory): ignored unreadable \(LogFileName.logStartOffset) file"
+            )
             return nil
         }
         return value

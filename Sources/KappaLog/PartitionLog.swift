@@ -206,8 +206,11 @@ public final class PartitionLog: @unchecked Sendable {
             )
             try Posix.syncDirectory(directory)
         } else {
-            segment = LogSegment.createInMemory(baseOffset: baseOffset, indexIntervalBytes: self.config.indexIntervalBytes,
-                                                now: now)
+            segment = LogSegment.createInMemory(
+                baseOffset: baseOffset,
+                indexIntervalBytes: self.config.indexIntervalBytes,
+                now: now
+            )
         }
         self.segments.append(segment)
         self.logger.debug("rolled new segment \(segment.name) at offset \(baseOffset)")
@@ -392,6 +395,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// Calls `body` with the header of every batch in the log, oldest first (used at start-up to
     /// rebuild idempotent-producer state). I/O errors end the scan early and are logged.
     public func forEachBatchHeader(_ body: (RecordBatchHeader) throws -> Void) rethrows {
+        guard !self.isClosed else { return }
         for segment in self.segments {
             var cursor = BatchCursor(file: segment.log, from: 0)
             while true {
@@ -408,7 +412,7 @@ public final class PartitionLog: @unchecked Sendable {
         }
     }
 
-    /// Syncs and closes all files and releases the directory lock. Later calls do nothing.
+    /// Syncs unsynced data, closes all files and releases the directory lock. Later calls do nothing.
     public func close() throws {
         guard !self.isClosed else { return }
         self.isClosed = true
@@ -419,7 +423,13 @@ public final class PartitionLog: @unchecked Sendable {
         var firstError: Error?
         for segment in self.segments {
             do {
-                if self.directory != nil { try segment.syncAll() }
+                // Older segments were synced completely when they rolled; only unsynced data
+                // and the active segment's indexes need it now.
+                if segment === self.activeSegment, self.directory != nil {
+                    try segment.syncAll()
+                } else {
+                    try segment.flush()
+                }
                 try segment.close()
             } catch {
                 firstError = firstError ?? error

@@ -51,7 +51,8 @@ extension IndexFile where Entry == TimestampOffset {
         var previous: TimestampOffset?
         for (number, entry) in self.entries.enumerated() {
             if entry.relativeOffset < 0 || relativeEnd.map({ Int64(entry.relativeOffset) >= $0 }) == true {
-                return "entry \(number) (timestamp \(entry.timestamp), offset +\(entry.relativeOffset)) is outside the segment"
+                return "entry \(number) (timestamp \(entry.timestamp), offset +\(entry.relativeOffset)) is outside "
+                    + "the segment"
             }
             if let previous, entry.timestamp <= previous.timestamp || entry.relativeOffset < previous.relativeOffset {
                 return "entry \(number) (timestamp \(entry.timestamp), offset +\(entry.relativeOffset)) is out of order"
