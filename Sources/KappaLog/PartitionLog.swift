@@ -275,6 +275,17 @@ public final class PartitionLog: @unchecked Sendable {
                 if let header = try segment.firstBatch(withTimestampAtLeast: timestamp,
                                                        endingAtOrAfter: self.logStartOffset)
                 {
+                    // Kafka answers with the first record at or after the timestamp, not its batch:
+                    // look inside an uncompressed batch; a compressed one answers with its base offset.
+                    if let position = try? segment.position(ofBatchContaining: header.baseOffset),
+                        let bytes = try? segment.read(from: position, maxBytes: 0, atLeastOne: true),
+                        let batch = try? RecordBatch(parsing: bytes, at: bytes.readerIndex, verifyCRC: false),
+                        let record = batch.records.first(where: {
+                            batch.timestamp(of: $0) >= timestamp && batch.offset(of: $0) >= self.logStartOffset
+                        })
+                    {
+                        return (batch.offset(of: record), batch.timestamp(of: record))
+                    }
                     return (max(header.baseOffset, self.logStartOffset), header.maxTimestamp)
                 }
             } catch {

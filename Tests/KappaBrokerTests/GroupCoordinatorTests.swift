@@ -33,11 +33,12 @@ import Testing
         return (first.memberId, self.coordinator.join(self.request(first.memberId, client: client), eventLoop: self.loop))
     }
 
+    /// The future's value if it has completed once the loop has run, else nil (still parked).
     private func value<T>(_ future: EventLoopFuture<T>) -> T? {
-        var result: T?
-        future.whenSuccess { result = $0 }
+        let box = ResultBox<T>()
+        future.whenSuccess { box.value = $0 }
         self.loop.run()
-        return result
+        return box.value
     }
 
     @Test func singleMemberBecomesLeaderAndStable() throws {
@@ -132,4 +133,9 @@ import Testing
         let outcome = try self.coordinator.join(other, eventLoop: self.loop).wait()
         #expect(outcome.error == .inconsistentGroupProtocol)
     }
+}
+
+/// Test-only holder: the embedded loop runs callbacks on the test's own thread.
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
 }

@@ -94,16 +94,18 @@ import Testing
     }
 
     @Test(arguments: StorageMode.allCases)
-    func offsetForTimestampFindsTheFirstBatchReachingIt(mode: StorageMode) throws {
+    func offsetForTimestampFindsTheFirstRecordReachingIt(mode: StorageMode) throws {
         // A 1-byte index interval puts an index entry on almost every batch, so the time index is used.
         for interval in [1, 4096] {
             let fixture = try self.tenBatches(mode, indexIntervalBytes: interval)
-            #expect(fixture.log.offset(forTimestamp: 0)! == (0, 1001))
-            #expect(fixture.log.offset(forTimestamp: 1001)! == (0, 1001))
-            #expect(fixture.log.offset(forTimestamp: 1002)! == (2, 2001))
-            #expect(fixture.log.offset(forTimestamp: 4001)! == (6, 4001))
-            #expect(fixture.log.offset(forTimestamp: 9500)! == (18, 10001))
-            #expect(fixture.log.offset(forTimestamp: 10001)! == (18, 10001))
+            // Batches of two records, timestamps (1000, 1001), (2000, 2001), ...: the answer is the
+            // first record at or after the timestamp, with its own timestamp, as Kafka gives it.
+            #expect(fixture.log.offset(forTimestamp: 0)! == (0, 1000))
+            #expect(fixture.log.offset(forTimestamp: 1001)! == (1, 1001))
+            #expect(fixture.log.offset(forTimestamp: 1002)! == (2, 2000))
+            #expect(fixture.log.offset(forTimestamp: 4001)! == (7, 4001))
+            #expect(fixture.log.offset(forTimestamp: 9500)! == (18, 10000))
+            #expect(fixture.log.offset(forTimestamp: 10001)! == (19, 10001))
             #expect(fixture.log.offset(forTimestamp: 10002) == nil)
             try fixture.log.deleteRecords(before: 5)
             #expect(fixture.log.offset(forTimestamp: 0)! == (5, 3001))
