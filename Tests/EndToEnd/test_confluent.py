@@ -121,18 +121,24 @@ def test_offsets_for_times_and_watermarks(broker, topic):
             low, high = c.get_watermark_offsets(TopicPartition(topic, part), timeout=10, cached=False)
             assert (low, high) == (0, len(by_part[part])), f"partition {part}"
 
-        queries, expected = [], []
-        for part, entries in by_part.items():
-            mid_off, mid_ts = entries[len(entries) // 2]
-            cases = [(entries[0][1] - 10_000, 0),   # before the first record: offset 0
-                     (mid_ts, mid_off),             # exactly a record's timestamp
-                     (mid_ts - 500, mid_off),       # between two records: the later one
-                     (entries[-1][1] + 10_000, OFFSET_END)]  # after the last: -1
-            for ts, off in cases:
-                queries.append(TopicPartition(topic, part, ts))
-                expected.append((part, ts, off))
-        got = c.offsets_for_times(queries, timeout=15)
-        assert [(tp.partition, q.offset, tp.offset) for tp, q in zip(got, queries)] == expected
-        assert all(tp.error is None for tp in got), [tp.error for tp in got]
+        # Kafka answers with the first record whose timestamp is >= the query, inside a batch too
+        # (librdkafka batches many of these records together). One query per partition and call:
+        # a ListOffsets request names each partition once.
+        def case(pick):
+            return {part: pick(entries) for part, entries in by_part.items()}
+
+        cases = {
+            "before the first record": case(lambda e: (e[0][1] - 10_000, 0)),
+            "a record's exact timestamp": case(lambda e: (e[len(e) // 2][1], e[len(e) // 2][0])),
+            "between two records": case(lambda e: (e[len(e) // 2][1] - 500, e[len(e) // 2][0])),
+            "the second record": case(lambda e: (e[1][1] - 1, e[1][0])),
+            "after the last record": case(lambda e: (e[-1][1] + 10_000, OFFSET_END)),
+        }
+        for name, want in cases.items():
+            got = c.offsets_for_times([TopicPartition(topic, part, ts)
+                                       for part, (ts, _) in sorted(want.items())], timeout=15)
+            assert all(tp.error is None for tp in got), (name, [tp.error for tp in got])
+            assert {tp.partition: tp.offset for tp in got} == \
+                {part: off for part, (_, off) in want.items()}, name
     finally:
         c.close()

@@ -58,7 +58,6 @@ def run_get(python, workdir, log):
     return got
 
 
-@pytest.mark.xfail(strict=False, reason="consumer groups: issue 3")
 @pytest.mark.parametrize("client", ["kafka-python-2.0.2", "kafka-python-3"])
 def test_seed_put_then_get(kappa_factory, tmp_path, client):
     python = VENV_KP2_PY if client == "kafka-python-2.0.2" else VENV_PY
