@@ -30,16 +30,19 @@ struct BrokerCommand: AsyncParsableCommand {
         var logger = Logger(label: "kappa.broker") { label in StreamLogHandler.standardError(label: label) }
         logger.logLevel = level
 
-        guard let address = self.options.listenAddress, let flush = FlushPolicy(argument: self.options.flush) else {
+        guard let address = self.options.listenAddress, let advertised = self.options.advertisedAddress,
+            let flush = FlushPolicy(argument: self.options.flush)
+        else {
             throw ValidationError("invalid options")
         }
         var config = BrokerConfig()
-        config.advertisedHost = address.host
-        config.advertisedPort = Int32(address.port)
+        config.advertisedHost = advertised.host
+        config.advertisedPort = Int32(advertised.port)
         config.dataDirectory = self.options.memory ? nil : self.options.dataDir
         config.defaultPartitions = self.options.defaultPartitions
         config.log.flush = flush
         config.log.segmentBytes = self.options.segmentBytes
+        config.groups.initialRebalanceDelayMs = self.options.groupInitialRebalanceDelayMs
         config.log.retentionMs = self.options.retentionHours < 0 ? nil : self.options.retentionHours * 3_600_000
 
         let broker: Broker

@@ -6,6 +6,9 @@ struct BrokerOptions: ParsableArguments {
     @Option(name: .long, help: "Address to listen on and advertise, HOST:PORT.")
     var listen: String = "127.0.0.1:9092"
 
+    @Option(name: .long, help: "Address given to clients in Metadata, HOST:PORT, when it differs from --listen (a proxy, NAT).")
+    var advertise: String?
+
     @Option(name: .long, help: "Directory for partition logs, topic metadata and offsets.")
     var dataDir: String = "kappa-data"
 
@@ -24,6 +27,9 @@ struct BrokerOptions: ParsableArguments {
     @Option(name: .long, help: "Delete segments older than this many hours (-1 keeps them forever).")
     var retentionHours: Int64 = 168
 
+    @Option(name: .long, help: "How long a new consumer group waits for more members before its first rebalance, in ms.")
+    var groupInitialRebalanceDelayMs: Int64 = 300
+
     func validate() throws {
         guard FlushPolicy(argument: self.flush) != nil else {
             throw ValidationError("--flush must be 'always' or a number of milliseconds, not '\(self.flush)'")
@@ -31,15 +37,23 @@ struct BrokerOptions: ParsableArguments {
         guard self.listenAddress != nil else {
             throw ValidationError("--listen must be HOST:PORT with a port from 0 to 65535, not '\(self.listen)'")
         }
+        if let advertise = self.advertise, Self.parse(advertise) == nil {
+            throw ValidationError("--advertise must be HOST:PORT, not '\(advertise)'")
+        }
         guard self.defaultPartitions > 0 else { throw ValidationError("--default-partitions must be at least 1") }
+        guard self.groupInitialRebalanceDelayMs >= 0 else { throw ValidationError("--group-initial-rebalance-delay-ms must be >= 0") }
         guard self.segmentBytes >= 1024 else { throw ValidationError("--segment-bytes must be at least 1024") }
     }
 
-    var listenAddress: (host: String, port: Int)? {
-        guard let colon = self.listen.lastIndex(of: ":") else { return nil }
-        var host = String(self.listen[..<colon])
+    var listenAddress: (host: String, port: Int)? { Self.parse(self.listen) }
+
+    var advertisedAddress: (host: String, port: Int)? { self.advertise.flatMap(Self.parse) ?? self.listenAddress }
+
+    static func parse(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty, let port = Int(self.listen[self.listen.index(after: colon)...]), (0...65535).contains(port) else {
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
             return nil
         }
         return (host, port)
