@@ -1,0 +1,426 @@
+#!/usr/bin/env bash
+# Kappa broker benchmark: throughput (librdkafka's rdkafka_performance),
+# end-to-end latency (bench/latency.c), broker CPU/msg and peak RSS.
+# Prints one plain-text table on stdout; progress goes to stderr and raw
+# per-phase output to bench/bin/logs/<timestamp>/. See bench/README.md.
+#
+# Environment:
+#   KAPPA_BIN              broker binary (default .build/release/kappa)
+#   KAPPA_ARGS             extra broker args, e.g. "--flush always" or "--memory"
+#   BENCH_BOOTSTRAP        host:port of an already running broker: don't start kappa
+#   BENCH_BROKER_PID       pid of that broker (for CPU/RSS rows; optional)
+#   BENCH_LABEL            column name for the main target (default kappa)
+#   PEER_CMD               command template starting a peer broker; {port} and
+#                          {dir} are substituted (optional)
+#   PEER_BOOTSTRAP/PEER_PID  an already running peer instead of PEER_CMD
+#   PEER_LABEL             column name for the peer (default peer)
+#   BENCH_MESSAGES         records for the throughput phases (default 1000000)
+#   BENCH_MESSAGE_SIZE     record value size in bytes (default 100)
+#   BENCH_LATENCY_SECONDS  measured seconds per latency run (default 8)
+#   BENCH_LATENCY_RATE     msg/s for the latency runs (default 10000)
+#   BENCH_PHASE_TIMEOUT    seconds per throughput phase (default 300)
+#   BENCH_START_TIMEOUT    seconds to wait for a broker's port (default 60)
+#   BENCH_LOG_DIR          where raw logs go (default bench/bin/logs/<ts>)
+#   BENCH_DATA_ROOT        parent of the temporary --data-dir (default $TMPDIR or /tmp)
+set -uo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+BIN_DIR=$BENCH_DIR/bin
+
+MESSAGES=${BENCH_MESSAGES:-1000000}
+MSG_SIZE=${BENCH_MESSAGE_SIZE:-100}
+LAT_SECONDS=${BENCH_LATENCY_SECONDS:-8}
+LAT_RATE=${BENCH_LATENCY_RATE:-10000}
+PHASE_TIMEOUT=${BENCH_PHASE_TIMEOUT:-300}
+START_TIMEOUT=${BENCH_START_TIMEOUT:-60}
+KAPPA_BIN=${KAPPA_BIN:-$ROOT/.build/release/kappa}
+KAPPA_ARGS=${KAPPA_ARGS:-}
+MAIN_LABEL=${BENCH_LABEL:-kappa}
+PEER_LABEL=${PEER_LABEL:-peer}
+PERF_SRC=${RDKAFKA_PERF_SRC:-/usr/share/doc/librdkafka-dev/examples/rdkafka_performance.c}
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+LOG_DIR=${BENCH_LOG_DIR:-$BIN_DIR/logs/$(date +%Y%m%d-%H%M%S)}
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
+
+mkdir -p "$BIN_DIR" "$LOG_DIR" || die "cannot create $LOG_DIR"
+
+# ---------------------------------------------------------------- tools
+build_tools() {
+    local rk_flags
+    rk_flags=$(pkg-config --cflags --libs rdkafka 2>/dev/null) || rk_flags="-lrdkafka"
+    command -v gcc >/dev/null || die "gcc not found"
+
+    local perf_c=$BIN_DIR/rdkafka_performance.c
+    if [[ ! -x $BIN_DIR/rdkafka_performance || $PERF_SRC -nt $BIN_DIR/rdkafka_performance \
+          || $BENCH_DIR/rd_compat.h -nt $BIN_DIR/rdkafka_performance ]]; then
+        local src=$PERF_SRC
+        [[ -f $src ]] || { [[ -f $src.gz ]] && src=$src.gz; } || die "missing $PERF_SRC (apt-get install librdkafka-dev)"
+        # The example includes librdkafka's internal headers (rd.h, rdtime.h):
+        # drop those and force-include bench/rd_compat.h instead.
+        { if [[ $src == *.gz ]]; then zcat "$src"; else cat "$src"; fi; } |
+            sed -e '/^#include "\.\.\/src\/rd\.h"/d' -e '/^#include "rd\.h"/d' \
+                -e '/^#include "rdtime\.h"/d' \
+                -e 's|^#include "rdkafka\.h"|#include <librdkafka/rdkafka.h>|' > "$perf_c"
+        # shellcheck disable=SC2086
+        gcc -O2 -w -include "$BENCH_DIR/rd_compat.h" -o "$BIN_DIR/rdkafka_performance" \
+            "$perf_c" $rk_flags || die "building rdkafka_performance failed"
+    fi
+    local t
+    for t in latency mktopic; do
+        if [[ ! -x $BIN_DIR/$t || $BENCH_DIR/$t.c -nt $BIN_DIR/$t ]]; then
+            # shellcheck disable=SC2086
+            gcc -O2 -Wall -o "$BIN_DIR/$t" "$BENCH_DIR/$t.c" $rk_flags -lpthread \
+                || die "building $t failed"
+        fi
+    done
+}
+
+# ---------------------------------------------------------------- process helpers
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null && return
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 40000))
+        ss -ltn 2>/dev/null | grep -q ":$p\b" || { echo "$p"; return; }
+    done
+}
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# pid and all its descendants
+proc_tree() {
+    local root=$1
+    ps -e -o pid=,ppid= 2>/dev/null | awk -v root="$root" '
+        { parent[$1] = $2; pids[NR] = $1 }
+        END {
+            in_tree[root] = 1; print root
+            changed = 1
+            while (changed) {
+                changed = 0
+                for (i in pids) { p = pids[i]
+                    if (!(p in in_tree) && (parent[p] in in_tree)) { in_tree[p] = 1; print p; changed = 1 } }
+            }
+        }'
+}
+
+# utime+stime (clock ticks) summed over the process tree; empty if unknown
+cpu_ticks() {
+    local pid=$1 total=0 p f
+    [[ -n $pid && -r /proc/$pid/stat ]] || return 0
+    for p in $(proc_tree "$pid"); do
+        f=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+        # after "comm) " field 1 is state: utime/stime are fields 12/13
+        total=$((total + $(awk '{print $12 + $13}' <<<"$f")))
+    done
+    echo "$total"
+}
+
+# VmHWM (kB) summed over the process tree; empty if unknown
+hwm_kb() {
+    local pid=$1 total=0 p v
+    [[ -n $pid && -r /proc/$pid/status ]] || return 0
+    for p in $(proc_tree "$pid"); do
+        v=$(awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null)
+        total=$((total + ${v:-0}))
+    done
+    echo "$total"
+}
+
+SERVER_PIDS=()
+TMP_DIRS=()
+
+stop_server() { # pid name -> sets STOP_NOTE
+    local pid=$1 name=$2 i rc
+    STOP_NOTE=""
+    [[ -n $pid ]] || return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid" 2>/dev/null; rc=$?
+        STOP_NOTE="$name had already exited (rc=$rc) before SIGTERM"
+        return 0
+    fi
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < 150; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        STOP_NOTE="$name ignored SIGTERM for 15s; killed"
+    else
+        wait "$pid" 2>/dev/null; rc=$?
+        if [[ $rc -eq 143 ]]; then
+            STOP_NOTE="$name was killed by SIGTERM (no graceful-shutdown handler; status 143)"
+        elif [[ $rc -ne 0 ]]; then
+            STOP_NOTE="$name exited with status $rc after SIGTERM"
+        fi
+    fi
+    # leftovers in its process group (started with setsid)
+    kill -TERM -- "-$pid" 2>/dev/null
+    local keep=()
+    for i in "${SERVER_PIDS[@]}"; do [[ $i != "$pid" ]] && keep+=("$i"); done
+    SERVER_PIDS=("${keep[@]}")
+}
+
+cleanup() {
+    local p d
+    for p in "${SERVER_PIDS[@]}"; do
+        kill -TERM "$p" 2>/dev/null
+        sleep 0.5
+        kill -KILL -- "-$p" 2>/dev/null
+    done
+    for d in "${TMP_DIRS[@]}"; do rm -rf "$d"; done
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+# start_server name cmd... -> sets SERVER_PID, SERVER_BOOTSTRAP (port given in $PORT)
+start_server() {
+    local name=$1 port=$2 logf=$3; shift 3
+    setsid "$@" >"$logf" 2>&1 </dev/null &
+    SERVER_PID=$!
+    SERVER_PIDS+=("$SERVER_PID")
+    SERVER_BOOTSTRAP="127.0.0.1:$port"
+    local deadline=$((SECONDS + START_TIMEOUT))
+    while ((SECONDS < deadline)); do
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            log "$name exited during start-up; last log lines:"
+            tail -n 20 "$logf" >&2
+            SERVER_PID=""
+            return 1
+        fi
+        port_open 127.0.0.1 "$port" && return 0
+        sleep 0.1
+    done
+    log "$name did not open port $port within ${START_TIMEOUT}s; last log lines:"
+    tail -n 20 "$logf" >&2
+    return 1
+}
+
+# ---------------------------------------------------------------- results
+declare -A R       # R[label:metric] = value
+declare -a NOTES   # footnotes
+FAILED=0
+note() { NOTES+=("$*"); }
+fail() { FAILED=1; NOTES+=("$*"); }
+
+kv() { # kv key line -> value of key=value in line
+    sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2" | head -n1
+}
+
+us_per_msg() { # ticks msgs
+    [[ -n $1 && $2 -gt 0 ]] || { echo ""; return; }
+    awk -v t="$1" -v n="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t * 1e6 / hz / n }'
+}
+
+# ---------------------------------------------------------------- phases
+bench_target() { # label bootstrap pid
+    local L=$1 BS=$2 PID=$3 dir=$LOG_DIR/$1
+    mkdir -p "$dir"
+    local id; id=$(date +%s)-$$
+    local t_tp="bench-tput-$id" t_l5="bench-lat5-$id" t_l0="bench-lat0-$id"
+    local perf=$BIN_DIR/rdkafka_performance line c0 c1 rc
+
+    log "$L: ensuring topics on $BS"
+    if ! timeout -k 5 60 "$BIN_DIR/mktopic" -b "$BS" -t "$t_tp" -t "$t_l5" -t "$t_l0" \
+            >"$dir/mktopic.log" 2>&1; then
+        fail "$L: topics not usable: $(grep -v '^%' "$dir/mktopic.log" | head -n1 | cut -c1-300)"
+        R[$L:dead]=1
+        return 1
+    fi
+    line=$(grep "^TOPIC $t_tp " "$dir/mktopic.log")
+    local via parts ct
+    via=$(kv via "$line"); parts=$(kv partitions "$line"); ct=$(kv createtopics "$line")
+    if [[ $via == auto ]]; then
+        note "$L: topics auto-created via Metadata (${parts} partitions; CreateTopics: ${ct:-n/a}); runs use partition 0"
+    fi
+
+    # ---- produce
+    log "$L: produce $MESSAGES x ${MSG_SIZE}B (acks=1, linger.ms=5)"
+    c0=$(cpu_ticks "$PID")
+    timeout -s INT -k 10 "$PHASE_TIMEOUT" "$perf" -P -t "$t_tp" -p 0 -s "$MSG_SIZE" -c "$MESSAGES" \
+        -a 1 -X linger.ms=5 -b "$BS" -q >"$dir/produce.log" 2>&1
+    rc=$?
+    c1=$(cpu_ticks "$PID")
+    line=$(grep 'messages produced' "$dir/produce.log" | tail -n1)
+    # % N messages produced (B bytes), D delivered (offset O, F failed) in Tms: X msgs/s and Y MB/s, ...
+    local delivered failed msgs mbs
+    delivered=$(sed -n 's/.*), \([0-9]*\) delivered .*/\1/p' <<<"$line")
+    failed=$(sed -n 's/.* \([0-9]*\) failed).*/\1/p' <<<"$line")
+    msgs=$(sed -n 's/.*ms: \([0-9]*\) msgs\/s.*/\1/p' <<<"$line")
+    mbs=$(sed -n 's/.* msgs\/s and \([0-9.]*\) MB\/s.*/\1/p' <<<"$line")
+    if [[ $rc -eq 0 && -n $msgs && $delivered == "$MESSAGES" ]]; then
+        R[$L:p_msgs]=$msgs; R[$L:p_mbs]=$mbs
+        [[ -n $c0 ]] && R[$L:cpu_p]=$(us_per_msg $((c1 - c0)) "$MESSAGES")
+    else
+        R[$L:p_msgs]=FAIL; R[$L:p_mbs]=FAIL
+        fail "$L: produce rc=$rc delivered=${delivered:-?}/$MESSAGES failed=${failed:-?} (see $dir/produce.log)"
+        line=$(grep -E '^%[0-4]\||produce error|Message delivery failed' "$dir/produce.log" | grep -v CONFWARN | head -n1) && [[ -n $line ]] && note "$L: producer said: ${line:0:240}"
+    fi
+
+    # ---- consume
+    log "$L: consume $MESSAGES from offset 0"
+    c0=$(cpu_ticks "$PID")
+    timeout -s INT -k 10 "$PHASE_TIMEOUT" "$perf" -C -t "$t_tp" -p 0 -c "$MESSAGES" \
+        -b "$BS" -q >"$dir/consume.log" 2>&1
+    rc=$?
+    c1=$(cpu_ticks "$PID")
+    # % N messages (B bytes) consumed in Tms: X msgs/s (Y MB/s)
+    line=$(grep 'consumed in' "$dir/consume.log" | grep -v INTERVAL | tail -n1)
+    local got
+    got=$(sed -n 's/^% \([0-9]*\) messages (.*/\1/p' <<<"$line")
+    msgs=$(sed -n 's/.*ms: \([0-9]*\) msgs\/s.*/\1/p' <<<"$line")
+    mbs=$(sed -n 's/.* msgs\/s (\([0-9.]*\) MB\/s).*/\1/p' <<<"$line")
+    if [[ $rc -eq 0 && -n $msgs && $got == "$MESSAGES" ]]; then
+        R[$L:c_msgs]=$msgs; R[$L:c_mbs]=$mbs
+        [[ -n $c0 ]] && R[$L:cpu_c]=$(us_per_msg $((c1 - c0)) "$MESSAGES")
+    else
+        R[$L:c_msgs]=FAIL; R[$L:c_mbs]=FAIL
+        fail "$L: consume rc=$rc got ${got:-0}/$MESSAGES messages${msgs:+ (partial rate $msgs msg/s)} (see $dir/consume.log)"
+        line=$(grep -E '^%[0-4]\|' "$dir/consume.log" | grep -v CONFWARN | head -n1) && [[ -n $line ]] && note "$L: consumer said: ${line:0:240}"
+    fi
+    line=$(grep -m1 'Consume error' "$dir/consume.log") && note "$L: first consume error: ${line:0:200}"
+
+    # ---- latency
+    local linger topic
+    for linger in 5 0; do
+        topic=$t_l5; [[ $linger == 0 ]] && topic=$t_l0
+        log "$L: latency ${LAT_RATE} msg/s x ${LAT_SECONDS}s, linger.ms=$linger"
+        local t0=${EPOCHREALTIME:-$SECONDS}
+        c0=$(cpu_ticks "$PID")
+        timeout -k 10 $((LAT_SECONDS + 60)) "$BIN_DIR/latency" -b "$BS" -t "$topic" -p 0 \
+            -r "$LAT_RATE" -d "$LAT_SECONDS" -s "$MSG_SIZE" -P acks=1 -P "linger.ms=$linger" \
+            >"$dir/latency-linger$linger.log" 2>&1
+        rc=$?
+        c1=$(cpu_ticks "$PID")
+        line=$(grep '^RESULT' "$dir/latency-linger$linger.log" | tail -n1)
+        if [[ -n $line && $rc -le 1 && $(kv received "$line") -gt 0 ]]; then
+            R[$L:l${linger}_p50]=$(kv p50_ms "$line")
+            R[$L:l${linger}_p99]=$(kv p99_ms "$line")
+            R[$L:l${linger}_max]=$(kv max_ms "$line")
+            R[$L:l${linger}_ack50]=$(kv ack_p50_ms "$line")
+            R[$L:l${linger}_ack99]=$(kv ack_p99_ms "$line")
+            local lost dup derr
+            lost=$(kv lost "$line"); dup=$(kv dup "$line"); derr=$(kv delivery_errors "$line")
+            if [[ $rc -ne 0 || $lost != 0 || $dup != 0 || $derr != 0 ]]; then
+                fail "$L: latency linger=$linger: sent=$(kv sent "$line") lost=$lost dup=$dup delivery_errors=$derr (see $dir/latency-linger$linger.log)"
+            fi
+            if [[ $linger == 5 && -n $c0 ]]; then
+                R[$L:cpu_l]=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v t0="$t0" \
+                    -v t1="${EPOCHREALTIME:-$SECONDS}" \
+                    'BEGIN { s = t1 - t0; printf "%.1f", (s > 0 ? t / hz / s * 100 : 0) }')
+            fi
+        else
+            local k
+            for k in p50 p99 max ack50 ack99; do R[$L:l${linger}_$k]=FAIL; done
+            fail "$L: latency linger=$linger rc=$rc: $(grep -v '^%' "$dir/latency-linger$linger.log" | tail -n2 | tr '\n' ' ' | cut -c1-200)"
+        fi
+    done
+
+    local kb; kb=$(hwm_kb "$PID")
+    [[ -n $kb ]] && R[$L:rss]=$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')
+    return 0
+}
+
+run_kappa_like() { # label kind(kappa|peer)
+    local L=$1 kind=$2 port data logf
+    port=$(free_port)
+    data=$(mktemp -d "${BENCH_DATA_ROOT:-${TMPDIR:-/tmp}}/kappa-bench-$L.XXXXXX")
+    TMP_DIRS+=("$data")
+    logf=$LOG_DIR/$L-server.log
+    if [[ $kind == kappa ]]; then
+        [[ -x $KAPPA_BIN ]] || die "broker binary $KAPPA_BIN not found (build with: swift build -c release)"
+        log "$L: starting $KAPPA_BIN broker --listen 127.0.0.1:$port --data-dir $data $KAPPA_ARGS"
+        # shellcheck disable=SC2086
+        start_server "$L" "$port" "$logf" "$KAPPA_BIN" broker --listen "127.0.0.1:$port" \
+            --data-dir "$data" $KAPPA_ARGS || { fail "$L: broker failed to start (see $logf)"; R[$L:dead]=1; return 1; }
+    else
+        local cmd=${PEER_CMD//\{port\}/$port}
+        cmd=${cmd//\{dir\}/$data}
+        log "$L: starting: $cmd"
+        start_server "$L" "$port" "$logf" bash -c "exec $cmd" || { fail "$L: failed to start (see $logf)"; R[$L:dead]=1; return 1; }
+    fi
+    local pid=$SERVER_PID
+    bench_target "$L" "$SERVER_BOOTSTRAP" "$pid"
+    log "$L: stopping (SIGTERM)"
+    stop_server "$pid" "$L"
+    [[ -n $STOP_NOTE ]] && note "$STOP_NOTE"
+}
+
+# ---------------------------------------------------------------- main
+build_tools
+RK_VERSION=$(pkg-config --modversion rdkafka 2>/dev/null || echo '?')
+log "logs: $LOG_DIR"
+
+LABELS=("$MAIN_LABEL")
+if [[ -n ${BENCH_BOOTSTRAP:-} ]]; then
+    bench_target "$MAIN_LABEL" "$BENCH_BOOTSTRAP" "${BENCH_BROKER_PID:-}"
+else
+    run_kappa_like "$MAIN_LABEL" kappa
+fi
+
+if [[ -n ${PEER_BOOTSTRAP:-} ]]; then
+    LABELS+=("$PEER_LABEL")
+    bench_target "$PEER_LABEL" "$PEER_BOOTSTRAP" "${PEER_PID:-}"
+elif [[ -n ${PEER_CMD:-} ]]; then
+    LABELS+=("$PEER_LABEL")
+    run_kappa_like "$PEER_LABEL" peer
+fi
+
+# ---------------------------------------------------------------- table
+ROWS=(
+    "p_msgs|produce throughput|msg/s|higher"
+    "p_mbs|produce throughput|MB/s|higher"
+    "c_msgs|consume throughput|msg/s|higher"
+    "c_mbs|consume throughput|MB/s|higher"
+    "l5_p50|e2e latency p50, linger 5ms|ms|lower"
+    "l5_p99|e2e latency p99, linger 5ms|ms|lower"
+    "l5_max|e2e latency max, linger 5ms|ms|lower"
+    "l0_p50|e2e latency p50, linger 0|ms|lower"
+    "l0_p99|e2e latency p99, linger 0|ms|lower"
+    "l0_max|e2e latency max, linger 0|ms|lower"
+    "l5_ack50|produce->ack p50, linger 5ms|ms|lower"
+    "l5_ack99|produce->ack p99, linger 5ms|ms|lower"
+    "l0_ack50|produce->ack p50, linger 0|ms|lower"
+    "l0_ack99|produce->ack p99, linger 0|ms|lower"
+    "cpu_p|broker CPU per produced msg|us|lower"
+    "cpu_c|broker CPU per consumed msg|us|lower"
+    "cpu_l|broker CPU at ${LAT_RATE} msg/s|% core|lower"
+    "rss|broker peak RSS (VmHWM)|MB|lower"
+)
+
+{
+    printf 'Kappa benchmark: %s x %s B records, 1 partition, acks=1, linger.ms=5 (throughput); %s msg/s for %ss, fetch.wait.max.ms=500 (latency); librdkafka %s\n' \
+        "$MESSAGES" "$MSG_SIZE" "$LAT_RATE" "$LAT_SECONDS" "$RK_VERSION"
+    hdr=$(printf '%-32s %-7s' metric unit)
+    for L in "${LABELS[@]}"; do hdr+=$(printf ' %12s' "$L"); done
+    if ((${#LABELS[@]} > 1)); then hdr+=$(printf ' %12s %s' "${LABELS[0]}/${LABELS[1]}" better); fi
+    echo "$hdr"
+    printf '%*s\n' "${#hdr}" '' | tr ' ' '-'
+    for row in "${ROWS[@]}"; do
+        IFS='|' read -r key name unit better <<<"$row"
+        line=$(printf '%-32s %-7s' "$name" "$unit")
+        for L in "${LABELS[@]}"; do
+            v=${R[$L:$key]:-}
+            [[ -z $v ]] && { [[ -n ${R[$L:dead]:-} ]] && v=FAIL || v=n/a; }
+            line+=$(printf ' %12s' "$v")
+        done
+        if ((${#LABELS[@]} > 1)); then
+            a=${R[${LABELS[0]}:$key]:-}; b=${R[${LABELS[1]}:$key]:-}
+            ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b + 0 > 0) printf "%.2fx", a / b; else print "-" }')
+            line+=$(printf ' %12s %s' "$ratio" "$better")
+        fi
+        echo "$line"
+    done
+    for n in "${NOTES[@]}"; do echo "note: $n"; done
+    echo "raw logs: $LOG_DIR"
+}
+
+# keep the 10 most recent log directories
+if [[ -z ${BENCH_LOG_DIR:-} ]]; then
+    ls -1dt "$BIN_DIR"/logs/*/ 2>/dev/null | tail -n +11 | xargs -r rm -rf
+fi
+exit "$FAILED"
