@@ -43,7 +43,7 @@ def kappa_factory(tmp_path, request):
         if b.is_running():
             try:
                 b.stop()
-            except BaseException as e:  # pytest.fail raises an Exception subclass (Failed)
+            except BaseException as e:  # pytest.fail raises Failed, a BaseException
                 errors.append(f"{b.name}: {e}")
     if errors:
         pytest.fail("broker shutdown failed: " + "; ".join(errors), pytrace=False)
@@ -52,15 +52,10 @@ def kappa_factory(tmp_path, request):
 @pytest.fixture
 def broker(request):
     """The broker under test: a fresh `kappa broker` on a free port and an empty data dir, or the
-    KAPPA_BOOTSTRAP broker. Use .bootstrap, .assert_alive()."""
+    KAPPA_BOOTSTRAP broker. Use .bootstrap, .host, .port, .assert_alive()."""
     if EXTERNAL_BOOTSTRAP:
         return ExternalBroker(EXTERNAL_BOOTSTRAP)
     return request.getfixturevalue("kappa_factory")()
-
-
-@pytest.fixture
-def bootstrap(broker) -> str:
-    return broker.bootstrap
 
 
 @pytest.fixture
