@@ -70,12 +70,12 @@ public final class GroupCoordinator: Sendable {
         let effects = self.groups.withLock { groups -> [ConsumerGroup.Effect] in
             var effects: [ConsumerGroup.Effect] = []
             for group in groups.values {
+                let before = group.generationId
                 let expired = group.expiredMembers(now: now)
                 if !expired.isEmpty {
                     self.logger.info("group '\(group.groupId)': session expired for \(expired.joined(separator: ", ")); rebalancing")
                     effects += group.removeMembers(expired, now: now)
                 }
-                let before = group.generationId
                 effects += group.tryCompleteJoin(now: now)
                 if group.generationId != before { self.logRebalance(group) }
             }
