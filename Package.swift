@@ -39,6 +39,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "DequeModule", package: "swift-collections"),
         ]),
+        // ncurses (wide-character build) for the dashboard's terminal.
+        .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         .executableTarget(name: "kappa", dependencies: [
             "KappaServer", "KappaBroker", "KappaLog",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
