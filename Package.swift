@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // Kafka protocol values: primitives, headers, messages, RecordBatch v2. No I/O.
@@ -48,6 +49,12 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
+        // The dashboard's pure core: state, key reducer, layout, cell-grid rendering, themes, command parsing.
+        // No curses and no Kafka client here, so all of it is testable without a terminal.
+        .target(name: "KappaTUI", dependencies: [
+            .product(name: "DequeModule", package: "swift-collections"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
         .testTarget(name: "KappaWireTests", dependencies: [
             "KappaWire", .product(name: "NIOCore", package: "swift-nio"),
         ]),
@@ -62,5 +69,6 @@ let package = Package(
             "KappaServer", "KappaWire", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
+        .testTarget(name: "KappaTUITests", dependencies: ["KappaTUI"]),
     ]
 )
