@@ -1,0 +1,67 @@
+import ArgumentParser
+import KappaBroker
+import KappaLog
+import KappaServer
+import Logging
+import NIOCore
+import NIOPosix
+
+/// A broker and its listener started from `BrokerOptions`: what `kappa broker` runs headless and
+/// what the dashboard runs in-process.
+struct EmbeddedBroker {
+    let broker: Broker
+    let server: KafkaServer
+    let config: BrokerConfig
+
+    static func start(_ options: BrokerOptions, logger: Logger) async throws -> EmbeddedBroker {
+        guard let address = options.listenAddress, let advertised = options.advertisedAddress,
+            let flush = FlushPolicy(argument: options.flush)
+        else {
+            throw ValidationError("invalid options")
+        }
+        var config = BrokerConfig()
+        config.advertisedHost = advertised.host
+        config.advertisedPort = Int32(advertised.port)
+        config.dataDirectory = options.memory ? nil : options.dataDir
+        config.defaultPartitions = options.defaultPartitions
+        config.log.flush = flush
+        config.log.segmentBytes = options.segmentBytes
+        config.log.retentionMs = options.retentionHours < 0 ? nil : options.retentionHours * 3_600_000
+        config.groups.initialRebalanceDelayMs = options.groupInitialRebalanceDelayMs
+
+        let broker: Broker
+        do {
+            broker = try Broker(config: config, logger: logger)
+        } catch {
+            throw StartError.broker("cannot start: \(error)")
+        }
+        let group = MultiThreadedEventLoopGroup.singleton
+        let server: KafkaServer
+        do {
+            server = try await KafkaServer.start(
+                configuration: .init(host: address.host, port: address.port), broker: broker, group: group, logger: logger)
+        } catch {
+            broker.shutdown()
+            throw StartError.listen("cannot listen on \(options.listen): \(error)")
+        }
+        broker.startMaintenance(on: group.next())
+        let storage = config.dataDirectory.map { "data in \($0), flush \(options.flush)" } ?? "in memory"
+        logger.info("Kappa broker listening on \(address.host):\(server.localAddress.port ?? address.port) (\(storage))")
+        return EmbeddedBroker(broker: broker, server: server, config: config)
+    }
+
+    func stop() async {
+        await self.server.stop()
+        self.broker.shutdown()
+    }
+
+    enum StartError: Error, CustomStringConvertible {
+        case broker(String)
+        case listen(String)
+        var description: String {
+            switch self {
+            case .broker(let why), .listen(let why): return why
+            }
+        }
+    }
+}
