@@ -55,6 +55,13 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
+        // librdkafka 2.0.x headers for the dashboard's Kafka client (apt: librdkafka-dev).
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        // A small Swift client over librdkafka: admin, producer, group consumer, paged reader.
+        .target(name: "KappaClient", dependencies: [
+            "CRdKafka",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "KappaWireTests", dependencies: [
             "KappaWire", .product(name: "NIOCore", package: "swift-nio"),
         ]),
@@ -70,5 +77,10 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "KappaTUITests", dependencies: ["KappaTUI"]),
+        .testTarget(name: "KappaClientTests", dependencies: [
+            "KappaClient", "KappaBroker", "KappaServer",
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )
