@@ -72,7 +72,12 @@ extension Broker {
                 } catch {
                     let offsets = partition.offsets
                     let code: ErrorCode
-                    if case LogError.offsetOutOfRange = error { code = .offsetOutOfRange } else { code = .kafkaStorageError }
+                    switch error {
+                    case LogError.offsetOutOfRange: code = .offsetOutOfRange
+                    // Closed by shutdown or topic deletion while the fetch was parked: retriable, not a fault.
+                    case LogError.closed: code = .leaderNotAvailable
+                    default: code = .kafkaStorageError
+                    }
                     if code == .kafkaStorageError {
                         self.logger.error("fetch from \(topic.name)-\(p.partition) at \(p.fetchOffset) failed: \(error)")
                     }
