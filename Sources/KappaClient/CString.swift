@@ -20,4 +20,20 @@ enum CString {
         buffer[count - 1] = 0
         return (result, String(cString: buffer))
     }
+
+    /// A NUL-terminated copy the caller frees with `deallocate()`.
+    static func duplicate(_ string: String) -> UnsafeMutablePointer<CChar> {
+        let bytes = Array(string.utf8CString)
+        let copy = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
+        copy.initialize(from: bytes, count: bytes.count)
+        return copy
+    }
+
+    /// Runs `body` with a C array of C strings (`const char **`), valid only during the call.
+    static func withArray<T>(_ strings: [String], _ body: (UnsafeMutablePointer<UnsafePointer<CChar>?>) throws -> T) rethrows -> T {
+        let copies = strings.map(Self.duplicate)
+        defer { copies.forEach { $0.deallocate() } }
+        var pointers: [UnsafePointer<CChar>?] = copies.map { UnsafePointer($0) } + [nil]
+        return try body(&pointers)
+    }
 }

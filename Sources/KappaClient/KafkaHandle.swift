@@ -23,9 +23,14 @@ final class KafkaHandle: Sendable {
     /// librdkafka's name for the handle ("kappa-dashboard#producer-1"), for logs.
     let name: String
 
-    init(kind: rd_kafka_type_t, builder: ConfigurationBuilder, context: CallbackContext) throws {
+    /// `configure` adds kind-specific callbacks (delivery reports) to the conf before the handle exists.
+    init(
+        kind: rd_kafka_type_t, builder: ConfigurationBuilder, context: CallbackContext,
+        configure: (OpaquePointer) -> Void = { _ in }
+    ) throws {
         let conf = try builder.makeConf()
         context.install(on: conf)
+        configure(conf)
         let (created, errorText) = CString.withErrorBuffer { rd_kafka_new(kind, conf, $0, $1) }
         guard let created else {
             rd_kafka_conf_destroy(conf)  // rd_kafka_new only takes the conf when it succeeds
