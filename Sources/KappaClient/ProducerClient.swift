@@ -48,18 +48,19 @@ public final class ProducerClient: Sendable {
     }
 
     /// Queues one record. `partition` nil lets the partitioner choose (by key hash, or at random for
-    /// null keys); nil key or value are sent as null. `completion` runs once, on the poll thread after
-    /// delivery, or on the caller's thread when the record cannot even be queued.
+    /// null keys); nil key or value are sent as null; `timestamp` (ms since the epoch) defaults to now.
+    /// `completion` runs once, on the poll thread after delivery, or on the caller's thread when the
+    /// record cannot even be queued.
     public func send(
         topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8]?, headers: [(String, [UInt8]?)] = [],
-        completion: @escaping @Sendable (DeliveryResult) -> Void
+        timestamp: Int64? = nil, completion: @escaping @Sendable (DeliveryResult) -> Void
     ) {
         let delivery = Unmanaged.passRetained(Delivery(completion)).toOpaque()
         do {
             try self.handle.withHandle { handle in
                 try Self.produce(
                     handle, topic: topic, partition: partition ?? RD_KAFKA_PARTITION_UA, key: key, value: value,
-                    headers: headers, opaque: delivery)
+                    headers: headers, timestamp: timestamp, opaque: delivery)
             }
         } catch {
             Unmanaged<Delivery>.fromOpaque(delivery).release()
@@ -96,7 +97,7 @@ public final class ProducerClient: Sendable {
     /// headers without varargs. Everything is copied into C memory first and freed after the call.
     private static func produce(
         _ handle: OpaquePointer, topic: String, partition: Int32, key: [UInt8]?, value: [UInt8]?,
-        headers: [(String, [UInt8]?)], opaque: UnsafeMutableRawPointer
+        headers: [(String, [UInt8]?)], timestamp: Int64?, opaque: UnsafeMutableRawPointer
     ) throws {
         var strings: [UnsafeMutablePointer<CChar>] = []
         var buffers: [UnsafeMutableRawPointer] = []
@@ -130,6 +131,9 @@ public final class ProducerClient: Sendable {
             field(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY },
             field(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque },
         ]
+        if let timestamp {
+            fields.append(field(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp })
+        }
         let (keyPointer, keySize) = memory(key)
         fields.append(field(RD_KAFKA_VTYPE_KEY) { $0.u.mem = .init(ptr: keyPointer, size: keySize) })
         let (valuePointer, valueSize) = memory(value)

@@ -19,6 +19,9 @@ public final class RecordReader: Sendable {
         let builder = ConfigurationBuilder(
             config: config,
             defaults: [
+                // librdkafka's consumer poll wants a group id; the reader never joins nor commits, so the
+                // broker never learns of this group.
+                ("group.id", "kappa-record-reader"),
                 ("enable.auto.commit", "false"), ("enable.auto.offset.store", "false"),
                 ("enable.partition.eof", "true"), ("auto.offset.reset", "earliest"),
                 ("fetch.wait.max.ms", "100"),

@@ -12,22 +12,22 @@ func eventually(within seconds: Double = 10, _ condition: () throws -> Bool) asy
     return try condition()
 }
 
-/// Delivery results as they arrive on the producer's thread.
+/// Delivery results as they arrive on the producer's thread, by a tag the test chose per record.
 final class Deliveries: Sendable {
-    private let results = Mutex<[ProducerClient.DeliveryResult]>([])
+    private let results = Mutex<[String: ProducerClient.DeliveryResult]>([:])
 
-    var all: [ProducerClient.DeliveryResult] { self.results.withLock { $0 } }
+    var all: [String: ProducerClient.DeliveryResult] { self.results.withLock { $0 } }
 
-    var completion: @Sendable (ProducerClient.DeliveryResult) -> Void {
-        { result in self.results.withLock { $0.append(result) } }
+    func completion(_ tag: String) -> @Sendable (ProducerClient.DeliveryResult) -> Void {
+        { result in self.results.withLock { $0[tag] = result } }
     }
 
     /// Waits for `count` results and returns the successful ones, failing on any error.
-    func wait(for count: Int, within seconds: Double = 10) async throws -> [(partition: Int32, offset: Int64)] {
+    func wait(for count: Int, within seconds: Double = 10) async throws -> [String: (partition: Int32, offset: Int64)] {
         guard await eventually(within: seconds, { self.all.count >= count }) else {
             throw TestFailure("only \(self.all.count) of \(count) delivery reports")
         }
-        return try self.all.map { try $0.get() }
+        return try self.all.mapValues { try $0.get() }
     }
 }
 
