@@ -24,7 +24,9 @@ public final class RecordReader: Sendable {
                 ("group.id", "kappa-record-reader"),
                 ("enable.auto.commit", "false"), ("enable.auto.offset.store", "false"),
                 ("enable.partition.eof", "true"), ("auto.offset.reset", "earliest"),
-                ("fetch.wait.max.ms", "100"),
+                // Short fetch long-polls: a watermark query waits behind a parked Fetch on the same
+                // connection, and the reader only fetches while a read is under way.
+                ("fetch.wait.max.ms", "10"),
                 // Prefetch little: a page is what the browser shows.
                 ("queued.min.messages", "1000"), ("queued.max.messages.kbytes", "4096"),
             ])
