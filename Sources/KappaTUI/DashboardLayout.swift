@@ -32,7 +32,7 @@ struct DashboardLayout: Equatable, Sendable {
             self.wide = true
             let consumerHeight = max(5, available / 3)
             let topHeight = available - consumerHeight
-            let leftWidth = width * 56 / 100
+            let leftWidth = width * 52 / 100
             let rightWidth = width - leftWidth
             let offsetsHeight = max(5, min(offsetsWanted, topHeight / 2))
             self.kafka = Rect(x: 0, y: 0, width: leftWidth, height: topHeight)
