@@ -1,5 +1,5 @@
 import Foundation
-import TOMLKit
+internal import TOMLKit
 
 /// Styles for every `ThemeRole`, read from a TOML file in `Themes/` (or built in: `monochrome`).
 ///
