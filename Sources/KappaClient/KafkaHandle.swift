@@ -18,6 +18,8 @@ final class KafkaHandle: Sendable {
 
     private let raw: Raw
     private let state = Mutex(State())
+    /// Signalled once the handle is destroyed; every `close` may wait on it.
+    private let destroyed = DispatchSemaphore(value: 0)
     /// Kept for as long as the handle lives: librdkafka calls back into it until destroy returns.
     let context: CallbackContext
     /// librdkafka's name for the handle ("kappa-dashboard#producer-1"), for logs.
@@ -60,26 +62,28 @@ final class KafkaHandle: Sendable {
 
     /// Stops lending the handle; then, on a thread of its own, waits for current borrowers, runs
     /// `teardown` and destroys the handle. Waits at most `waitMs` for all that (0: not at all), so closing
-    /// is bounded even when librdkafka is not. Returns whether the handle was destroyed in that time.
+    /// is bounded even when librdkafka is not; later calls wait for the same destruction. Returns whether
+    /// the handle was destroyed in that time.
     @discardableResult
     func close(waitMs: Int, teardown: @escaping @Sendable (OpaquePointer) -> Void = { _ in }) -> Bool {
         let first = self.state.withLock { state in
             defer { state.closed = true }
             return !state.closed
         }
-        guard first else { return false }
-        let done = DispatchSemaphore(value: 0)
-        DedicatedThread.start(name: "kappa-close") { [self] in
-            while self.state.withLock({ $0.borrowers }) > 0 {
-                DedicatedThread.sleep(milliseconds: 2)
+        if first {
+            DedicatedThread.start(name: "kappa-close") { [self] in
+                while self.state.withLock({ $0.borrowers }) > 0 {
+                    DedicatedThread.sleep(milliseconds: 2)
+                }
+                teardown(self.raw.pointer)
+                rd_kafka_destroy(self.raw.pointer)
+                self.context.logger.debug("destroyed \(self.name)")
+                self.destroyed.signal()
             }
-            teardown(self.raw.pointer)
-            rd_kafka_destroy(self.raw.pointer)
-            self.context.logger.debug("destroyed \(self.name)")
-            done.signal()
         }
-        guard waitMs > 0 else { return false }
-        return done.wait(timeout: .now() + .milliseconds(waitMs)) == .success
+        guard waitMs > 0, self.destroyed.wait(timeout: .now() + .milliseconds(waitMs)) == .success else { return false }
+        self.destroyed.signal()  // for the next waiter
+        return true
     }
 
     deinit {

@@ -7,13 +7,14 @@ enum PartitionList {
 
     /// A new list the caller destroys with `rd_kafka_topic_partition_list_destroy`.
     static func make(_ entries: [(TopicPartition, Int64)]) -> Pointer {
-        let list = rd_kafka_topic_partition_list_new(Int32(clamping: entries.count))
+        // librdkafka aborts on allocation failure rather than returning null, so this never traps.
+        guard let list = rd_kafka_topic_partition_list_new(Int32(clamping: entries.count)) else {
+            preconditionFailure("librdkafka returned no partition list")
+        }
         for (tp, offset) in entries {
-            // rd_kafka_topic_partition_list_add only returns null when out of memory.
             rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)?.pointee.offset = offset
         }
-        // rd_kafka_topic_partition_list_new aborts rather than returning null.
-        return list!
+        return list
     }
 
     static func make(_ partitions: [TopicPartition]) -> Pointer {
