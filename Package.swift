@@ -43,7 +43,7 @@ let package = Package(
         // ncurses (wide-character build) for the dashboard's terminal.
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         .executableTarget(name: "kappa", dependencies: [
-            "KappaServer", "KappaBroker", "KappaLog",
+            "KappaServer", "KappaBroker", "KappaLog", "KappaClient", "KappaTUI", "CNCurses",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -6,7 +6,6 @@ struct Kappa: AsyncParsableCommand {
         commandName: "kappa",
         abstract: "A Kafka-compatible broker and terminal dashboard for producer/consumer sessions.",
         version: "0.1.0",
-        subcommands: [BrokerCommand.self],
-        // Until the dashboard lands, `kappa` alone runs the broker.
-        defaultSubcommand: BrokerCommand.self)
+        subcommands: [DashboardCommand.self, BrokerCommand.self],
+        defaultSubcommand: DashboardCommand.self)
 }

@@ -1,0 +1,150 @@
+import Foundation
+import KappaClient
+import KappaTUI
+
+/// Runs Kafka-Term's admin commands against the cluster and words the results the way Kafka's own
+/// tools do, so the course's instructions read the same. Blocking: call it on a worker queue.
+struct AdminRunner {
+    let admin: KafkaAdmin
+
+    struct Failure: Error {
+        var message: String
+    }
+
+    func run(_ command: AdminCommand) -> (lines: [String], isError: Bool) {
+        do {
+            return (try self.execute(command), false)
+        } catch let failure as Failure {
+            return (["Error: " + failure.message], true)
+        } catch {
+            return (["Error: \(error)"], true)
+        }
+    }
+
+    private func execute(_ command: AdminCommand) throws -> [String] {
+        switch command {
+        case .createTopic(let name, let partitions, let replicationFactor, let configs):
+            try self.admin.createTopic(name, partitions: partitions, replicationFactor: replicationFactor, configs: configs)
+            return ["Created topic \(name)."]
+        case .listTopics:
+            let names = try self.admin.listTopics().map(\.name)
+            return names.isEmpty ? ["(no topics)"] : names
+        case .describeTopic(let name):
+            let topics = try self.admin.listTopics().filter { name == nil || $0.name == name }
+            if let name, topics.isEmpty { throw Failure(message: "Topic '\(name)' does not exist as expected") }
+            return try topics.flatMap { try self.describe($0) }
+        case .deleteTopic(let name):
+            try self.admin.deleteTopic(name)
+            return ["Deleted topic \(name)."]
+        case .alterPartitions(let topic, let count):
+            try self.admin.createPartitions(topic, totalCount: count)
+            return ["Topic \(topic) now has \(count) partitions."]
+        case .listGroups:
+            let groups = try self.admin.listGroups().map(\.groupId).sorted()
+            return groups.isEmpty ? ["(no consumer groups)"] : groups
+        case .describeGroup(let group):
+            return try self.describeGroup(group)
+        case .deleteGroup(let group):
+            try self.admin.deleteGroup(group)
+            return ["Deletion of requested consumer groups ('\(group)') was successful."]
+        case .resetOffsets(let group, let topic, let spec, let execute):
+            return try self.resetOffsets(group: group, topic: topic, to: spec, execute: execute)
+        case .help:
+            return Self.help
+        }
+    }
+
+    static let help = [
+        "kafka-topics.sh --create --topic T [--partitions N] [--replication-factor 1] [--config k=v]",
+        "kafka-topics.sh --list | --describe [--topic T] | --delete --topic T | --alter --topic T --partitions N",
+        "kafka-consumer-groups.sh --list | --describe --group G | --delete --group G",
+        "kafka-consumer-groups.sh --reset-offsets --group G --topic T --to-earliest|--to-latest|--to-datetime D|--to-offset N|--shift-by N [--execute]",
+        "short forms: create T [-p N] · list · describe [T] · delete T · groups · group G · help",
+    ]
+
+    private func describe(_ topic: TopicInfo) throws -> [String] {
+        let configs = (try? self.admin.topicConfigs(topic.name))?.filter { !$0.isDefault }
+            .map { "\($0.name)=\($0.value ?? "")" }.joined(separator: ",") ?? ""
+        let replication = topic.partitions.first?.replicas.count ?? 0
+        var lines = ["Topic: \(topic.name)  PartitionCount: \(topic.partitions.count)  ReplicationFactor: \(replication)  Configs: \(configs)"]
+        for partition in topic.partitions {
+            let replicas = partition.replicas.map(String.init).joined(separator: ",")
+            let isr = partition.isrs.map(String.init).joined(separator: ",")
+            lines.append("  Topic: \(topic.name)  Partition: \(partition.id)  Leader: \(partition.leader)  Replicas: \(replicas)  Isr: \(isr)")
+        }
+        return lines
+    }
+
+    private func describeGroup(_ group: String) throws -> [String] {
+        let info = try self.admin.describeGroups([group]).first
+        let committed = try self.admin.committedOffsets(group: group)
+        if info == nil || (info?.state == "Dead" && committed.isEmpty) {
+            throw Failure(message: "Consumer group '\(group)' does not exist.")
+        }
+        var owner: [TopicPartition: GroupMemberInfo] = [:]
+        for member in info?.members ?? [] {
+            for tp in member.assignment { owner[tp] = member }
+        }
+        var rows: [[String]] = [["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"]]
+        for tp in Set(committed.keys).union(owner.keys).sorted() {
+            let end = (try? self.admin.watermarks(tp).high)
+            let current = committed[tp]
+            let lag = current.flatMap { c in end.map { max(0, $0 - c) } }
+            let member = owner[tp]
+            rows.append([group, tp.topic, "\(tp.partition)", current.map(String.init) ?? "-", end.map(String.init) ?? "-",
+                         lag.map(String.init) ?? "-", member?.memberId ?? "-", member?.host ?? "-", member?.clientId ?? "-"])
+        }
+        var lines: [String] = []
+        if (info?.members ?? []).isEmpty { lines.append("Consumer group '\(group)' has no active members.") }
+        return lines + Self.table(rows)
+    }
+
+    private func resetOffsets(group: String, topic: String, to spec: OffsetSpec, execute: Bool) throws -> [String] {
+        guard let info = try self.admin.listTopics().first(where: { $0.name == topic }) else {
+            throw Failure(message: "Topic '\(topic)' does not exist")
+        }
+        if execute, let state = try self.admin.describeGroups([group]).first, !state.members.isEmpty {
+            throw Failure(message: "Assignments can only be reset if the group '\(group)' is inactive, but the current state is \(state.state).")
+        }
+        let committed = try self.admin.committedOffsets(group: group)
+        var targets: [TopicPartition: Int64] = [:]
+        var byTime: [TopicPartition: Int64] = [:]
+        if case .datetime(let ms) = spec {
+            let queries = Dictionary(uniqueKeysWithValues: info.partitions.map { (TopicPartition(topic: topic, partition: $0.id), ms) })
+            byTime = try self.admin.offsetsForTimes(queries)
+        }
+        for partition in info.partitions {
+            let tp = TopicPartition(topic: topic, partition: partition.id)
+            let (low, high) = try self.admin.watermarks(tp)
+            let target: Int64
+            switch spec {
+            case .earliest: target = low
+            case .latest: target = high
+            case .datetime: target = byTime[tp].flatMap { $0 >= 0 ? $0 : nil } ?? high
+            case .offset(let n): target = n
+            case .shiftBy(let n): target = (committed[tp] ?? low) + n
+            }
+            targets[tp] = min(max(target, low), high)
+        }
+        if execute { try self.admin.alterCommittedOffsets(group: group, targets) }
+        var rows = [["GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"]]
+        for (tp, offset) in targets.sorted(by: { $0.key < $1.key }) {
+            rows.append([group, tp.topic, "\(tp.partition)", "\(offset)"])
+        }
+        return Self.table(rows) + (execute ? [] : ["(dry run: nothing changed; add --execute to apply)"])
+    }
+
+    /// Left-aligned columns separated by two spaces.
+    static func table(_ rows: [[String]]) -> [String] {
+        guard let columns = rows.map(\.count).max() else { return [] }
+        var widths = Array(repeating: 0, count: columns)
+        for row in rows {
+            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
+        }
+        return rows.map { row in
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import KappaClient
+import KappaTUI
+import Logging
+
+/// `kappa` (and `kappa dashboard`): the built-in broker plus the three-pane dashboard in one process.
+struct DashboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "Start the built-in broker and the dashboard (Kafka-Term, Producer-Term, Consumer-Term).")
+
+    @OptionGroup var options: BrokerOptions
+
+    @Option(name: .long, help: "Theme name (a file in the themes directory) or path to a .toml theme.")
+    var theme: String?
+
+    @Option(name: .long, help: "Directory holding the theme files (default: Themes/ of the installation or the working directory).")
+    var themesDir: String?
+
+    @Option(name: .long, help: "Topic the Producer-Term, Consumer-Term and Offsets panes start on.")
+    var topic: String = "sample"
+
+    @Option(name: .long, help: "Consumer group of the Consumer-Term.")
+    var group: String = "kappa-console"
+
+    @Option(name: .long, help: "Also append every log line to this file.")
+    var logFile: String?
+
+    func run() async throws {
+        guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
+            FileHandle.standardError.write(Data("kappa: the dashboard needs a terminal; use `kappa broker` to run headless\n".utf8))
+            throw ExitCode(2)
+        }
+        let events = EventQueue()
+        let file = try self.logFile.map { try LogFile(path: $0) }
+        // From here on nothing may write to stdout/stderr: curses owns the screen.
+        LoggingSystem.bootstrap { label in PaneLogHandler(label: label, queue: events, file: file) }
+        let brokerLogger = Logger(label: "kappa.broker")
+        let embedded: EmbeddedBroker
+        do {
+            embedded = try await EmbeddedBroker.start(self.options, logger: brokerLogger)
+        } catch {
+            FileHandle.standardError.write(Data("kappa: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let port = embedded.server.localAddress.port ?? Int(embedded.config.advertisedPort)
+        let bootstrap = "\(embedded.config.advertisedHost):\(port)"
+        var clientLogger = Logger(label: "kappa.client")
+        clientLogger.logLevel = .warning
+        let controller: DashboardController
+        do {
+            controller = try DashboardController(config: ClientConfig(bootstrapServers: bootstrap), events: events, logger: clientLogger)
+        } catch {
+            await embedded.stop()
+            FileHandle.standardError.write(Data("kappa: cannot start the dashboard's client: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let storage = embedded.config.dataDirectory.map { "data \($0)" } ?? "in memory"
+        let state = DashboardState(clusterLabel: "broker \(bootstrap) · \(storage)", topic: self.topic, consumerGroup: self.group)
+        let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        let loop = DashboardLoop(controller: controller, state: state, themeName: self.theme,
+                                 themesDirectory: self.themesDir ?? Self.defaultThemesDirectory(), noColor: noColor)
+        let signals = Task {
+            await SignalWaiter.waitForTermination()
+            loop.requestStop()
+        }
+        var failure: (any Error)?
+        do {
+            try await loop.run()
+        } catch {
+            failure = error
+        }
+        signals.cancel()
+        controller.shutdown()
+        await embedded.stop()
+        if let failure {
+            FileHandle.standardError.write(Data("kappa: \(failure)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// Themes/ beside the working directory, or of the source tree the binary was built in
+    /// (.build/<config>/kappa → ../../Themes), or an installed share directory.
+    static func defaultThemesDirectory() -> String {
+        let fm = FileManager.default
+        if let env = ProcessInfo.processInfo.environment["KAPPA_THEMES"] { return env }
+        var candidates = [fm.currentDirectoryPath + "/Themes"]
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let buildDir = executable.deletingLastPathComponent()
+        candidates.append(buildDir.appendingPathComponent("../../Themes").standardized.path)
+        candidates.append(buildDir.appendingPathComponent("../../../Themes").standardized.path)
+        candidates.append(buildDir.appendingPathComponent("../share/kappa/Themes").standardized.path)
+        return candidates.first { fm.fileExists(atPath: $0) } ?? candidates[0]
+    }
+}

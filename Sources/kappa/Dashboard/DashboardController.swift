@@ -1,0 +1,226 @@
+import Dispatch
+import Foundation
+import KappaClient
+import KappaTUI
+import Logging
+import Synchronization
+
+/// Carries out what the dashboard state asks for (admin commands, sends, the console consumer,
+/// Browse pages) through KappaClient, and turns every answer into an event for the UI thread.
+/// The dashboard talks Kafka to the broker like any client; it never reaches into broker internals.
+final class DashboardController: Sendable {
+    let events: EventQueue
+    private let config: ClientConfig
+    private let logger: Logger
+    private let admin: KafkaAdmin
+    private let producer: ProducerClient
+    private let reader: RecordReader
+    private let consumer = Mutex<GroupConsumer?>(nil)
+    private let selectedTopic = Mutex<String?>(nil)
+    private let stopped = Mutex(false)
+    /// Admin commands and Browse pages, in order.
+    private let commands = DispatchQueue(label: "kappa.dashboard.commands")
+    /// The once-a-second offsets refresh, so a slow refresh never delays a command.
+    private let poller = DispatchQueue(label: "kappa.dashboard.offsets")
+    private let consumerQueue = DispatchQueue(label: "kappa.dashboard.consumer")
+
+    init(config: ClientConfig, events: EventQueue, logger: Logger) throws {
+        self.config = config
+        self.events = events
+        self.logger = logger
+        self.admin = try KafkaAdmin(config: config, logger: logger)
+        self.producer = try ProducerClient(config: config, logger: logger)
+        self.reader = try RecordReader(config: config, logger: logger)
+    }
+
+    func start() {
+        self.poller.async { self.pollLoop() }
+    }
+
+    func perform(_ effect: DashboardEffect) {
+        switch effect {
+        case .admin(let command):
+            self.commands.async {
+                let (lines, isError) = AdminRunner(admin: self.admin).run(command)
+                self.events.post(.adminResult(command: "\(command)", lines: lines, isError: isError))
+                if case .createTopic = command { self.resubscribeIfWaiting() }
+                self.refreshSoon()
+            }
+        case .produce(let command):
+            self.producer.send(
+                topic: command.topic, partition: command.partition, key: command.key, value: command.value,
+                headers: command.headers.map { ($0.key, $0.value) }
+            ) { result in
+                switch result {
+                case .success(let delivered):
+                    self.events.post(.produced(id: command.id, result: .success(
+                        PartitionOffset(topic: command.topic, partition: delivered.partition, offset: delivered.offset))))
+                case .failure(let error):
+                    self.events.post(.produced(id: command.id, result: .failure(ProduceFailure(error.description))))
+                }
+            }
+        case .subscribeConsumer(let group, let topic):
+            self.consumerQueue.async { self.subscribe(group: group, topic: topic) }
+        case .pauseConsumer(let paused):
+            self.consumerQueue.async { self.consumer.withLock { $0 }?.pause(paused) }
+        case .selectTopic(let topic):
+            self.selectedTopic.withLock { $0 = topic }
+            self.refreshSoon()
+        case .browse(let query):
+            self.commands.async { self.browse(query) }
+        case .quit:
+            break
+        }
+    }
+
+    /// Closes the consumer (LeaveGroup), flushes the producer and closes every handle; bounded in time.
+    func shutdown() {
+        self.stopped.withLock { $0 = true }
+        self.consumerQueue.sync {
+            self.consumer.withLock { consumer in
+                consumer?.close()
+                consumer = nil
+            }
+        }
+        _ = self.producer.flush(timeoutMs: 2000)
+        self.producer.close()
+        self.reader.close()
+        self.admin.close()
+    }
+
+    // MARK: Consumer-Term
+
+    private let subscription = Mutex<(group: String, topic: String, waiting: Bool)?>(nil)
+
+    private func subscribe(group: String, topic: String) {
+        self.consumer.withLock { consumer in
+            consumer?.close()
+            consumer = nil
+        }
+        var config = self.config
+        config.clientId = "kappa-console"
+        // A topic created after subscribing is noticed within seconds, not librdkafka's default 5 minutes.
+        config.properties["topic.metadata.refresh.interval.ms"] = config.properties["topic.metadata.refresh.interval.ms"] ?? "2000"
+        do {
+            let consumer = try GroupConsumer(
+                config: config, groupId: group, autoOffsetReset: "earliest", logger: self.logger,
+                onRecords: { records in
+                    self.events.post(.consumed(records.map(Self.message)))
+                },
+                // KappaClient already logs consumer errors to Kafka-Term through the client logger.
+                onError: { _ in })
+            try consumer.subscribe([topic])
+            self.consumer.withLock { $0 = consumer }
+            let exists = (try? self.admin.listTopics().contains { $0.name == topic }) ?? true
+            self.subscription.withLock { $0 = (group, topic, !exists) }
+            self.events.post(.consumerState(group: group, topic: topic, error: exists ? nil : "topic '\(topic)' does not exist yet"))
+        } catch {
+            self.events.post(.consumerState(group: group, topic: topic, error: "\(error)"))
+        }
+    }
+
+    /// After a topic is created, a consumer that was waiting for it re-subscribes at once.
+    private func resubscribeIfWaiting() {
+        guard let current = self.subscription.withLock({ $0 }), current.waiting,
+            (try? self.admin.listTopics().contains { $0.name == current.topic }) == true
+        else { return }
+        self.consumerQueue.async { self.subscribe(group: current.group, topic: current.topic) }
+    }
+
+    static func message(_ record: ConsumedRecord) -> ConsumedMessage {
+        ConsumedMessage(topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp,
+                        key: record.key, value: record.value, headers: record.headers.map { HeaderPair(key: $0.key, value: $0.value) })
+    }
+
+    // MARK: Offsets pane
+
+    /// The refresh loop: once a second on its own serial queue, until shutdown.
+    private func pollLoop() {
+        guard !self.stopped.withLock({ $0 }) else { return }
+        self.refreshOffsets()
+        self.poller.asyncAfter(deadline: .now() + 1) { self.pollLoop() }
+    }
+
+    /// An extra refresh now (a topic was selected, a command changed something).
+    private func refreshSoon() {
+        self.poller.async { self.refreshOffsets() }
+    }
+
+    private func refreshOffsets() {
+        do {
+            let topics = try self.admin.listTopics()
+            self.events.post(.topics(topics.map(\.name)))
+            let listings = try self.admin.listGroups()
+            self.events.post(.groups(listings.map(\.groupId).sorted()))
+            guard let name = self.selectedTopic.withLock({ $0 }) else { return }
+            guard let topic = topics.first(where: { $0.name == name }) else {
+                self.events.post(.offsets(OffsetsSnapshot(topic: name, partitions: [], groups: [], takenAt: Self.nowMs())))
+                return
+            }
+            var partitions: [PartitionSummary] = []
+            for partition in topic.partitions {
+                let (low, high) = try self.admin.watermarks(TopicPartition(topic: name, partition: partition.id))
+                partitions.append(PartitionSummary(partition: partition.id, startOffset: low, endOffset: high))
+            }
+            let described = Dictionary(((try? self.admin.describeGroups(listings.map(\.groupId))) ?? []).map { ($0.groupId, $0) }, uniquingKeysWith: { a, _ in a })
+            var groups: [GroupOffsets] = []
+            for listing in listings.sorted(by: { $0.groupId < $1.groupId }) {
+                let committed = (try? self.admin.committedOffsets(group: listing.groupId)) ?? [:]
+                let mine = committed.filter { $0.key.topic == name }
+                let info = described[listing.groupId]
+                let consumesTopic = info?.members.contains { $0.assignment.contains { $0.topic == name } } ?? false
+                guard !mine.isEmpty || consumesTopic else { continue }
+                groups.append(GroupOffsets(
+                    group: listing.groupId,
+                    committed: Dictionary(uniqueKeysWithValues: mine.map { ($0.key.partition, $0.value) }),
+                    memberCount: info?.members.count ?? 0, state: info?.state ?? listing.state))
+            }
+            self.events.post(.offsets(OffsetsSnapshot(topic: name, partitions: partitions, groups: groups, takenAt: Self.nowMs())))
+        } catch {
+            self.logger.debug("offsets refresh failed: \(error)")
+        }
+    }
+
+    // MARK: Browse
+
+    private func browse(_ query: BrowseQuery) {
+        do {
+            switch query {
+            case .topics:
+                self.events.post(.topics(try self.admin.listTopics().map(\.name)))
+            case .partitions(let topic):
+                guard let info = try self.admin.listTopics().first(where: { $0.name == topic }) else {
+                    self.events.post(.status("topic '\(topic)' does not exist"))
+                    return
+                }
+                let partitions = try info.partitions.map { partition -> PartitionSummary in
+                    let (low, high) = try self.admin.watermarks(TopicPartition(topic: topic, partition: partition.id))
+                    return PartitionSummary(partition: partition.id, startOffset: low, endOffset: high)
+                }
+                self.events.post(.browsePartitions(topic: topic, partitions: partitions))
+            case .records(let topic, let partition, let from, let count):
+                self.page(TopicPartition(topic: topic, partition: partition), from: from, count: count)
+            case .recordsAtTime(let topic, let partition, let timestamp, let count):
+                let tp = TopicPartition(topic: topic, partition: partition)
+                let found = try self.admin.offsetsForTimes([tp: timestamp])[tp] ?? -1
+                let from = found >= 0 ? found : try self.admin.watermarks(tp).high
+                self.page(tp, from: from, count: count)
+            }
+        } catch {
+            self.events.post(.status("browse: \(error)"))
+        }
+    }
+
+    private func page(_ tp: TopicPartition, from: Int64, count: Int) {
+        do {
+            let (low, high) = try self.admin.watermarks(tp)
+            let start = min(max(from, low), high)
+            let records = start < high ? try self.reader.read(tp, from: start, maxRecords: count) : []
+            self.events.post(.browsePage(topic: tp.topic, partition: tp.partition, records: records.map(Self.message), endOffset: high))
+        } catch {
+            self.events.post(.status("browse: \(error)"))
+        }
+    }
+
+    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}

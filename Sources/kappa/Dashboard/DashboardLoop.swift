@@ -1,0 +1,83 @@
+import Foundation
+import KappaTUI
+import Synchronization
+
+/// The UI thread: owns curses and the dashboard state. Each turn it drains events, reads a key
+/// (50 ms timeout), hands effects to the controller, and draws only when something changed.
+/// A thread, not a Task: curses is not thread-safe and tasks hop threads.
+final class DashboardLoop: Sendable {
+    private let controller: DashboardController
+    private let initialState: DashboardState
+    private let noColor: Bool
+    private let themeName: String?
+    private let themesDirectory: String
+    private let stopRequested = Mutex(false)
+
+    init(controller: DashboardController, state: DashboardState, themeName: String?, themesDirectory: String, noColor: Bool) {
+        self.controller = controller
+        self.initialState = state
+        self.themeName = themeName
+        self.themesDirectory = themesDirectory
+        self.noColor = noColor
+    }
+
+    /// Asks the loop to end (SIGTERM); it restores the terminal on its own thread.
+    func requestStop() {
+        self.stopRequested.withLock { $0 = true }
+    }
+
+    /// Runs until the user quits; returns after the terminal is restored. Throws if the theme cannot load.
+    func run() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                do {
+                    try self.loop()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "kappa.ui"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    private func loop() throws {
+        let terminal = CursesTerminal(inputTimeoutMilliseconds: 50, noColor: self.noColor)
+        defer { terminal.close() }
+        let theme: Theme
+        do {
+            theme = try Theme.load(self.themeName, themesDirectory: self.themesDirectory, colors: terminal.colorSupport)
+        } catch {
+            terminal.close()
+            throw error
+        }
+        var state = self.initialState
+        var size = terminal.size
+        state.resize(width: size.width, height: size.height)
+        for effect in state.startupEffects { self.controller.perform(effect) }
+        self.controller.start()
+        // State changes only through apply, handle and resize: a flag is enough to skip idle frames.
+        var dirty = true
+        while !state.wantsQuit, !self.stopRequested.withLock({ $0 }) {
+            let events = self.controller.events.drain()
+            for event in events { state.apply(event) }
+            if dirty || !events.isEmpty {
+                terminal.draw(renderDashboard(state, width: size.width, height: size.height, theme: theme))
+                dirty = false
+            }
+            guard let key = terminal.readKey() else { continue }
+            dirty = true
+            if key == .resize {
+                size = terminal.size
+                state.resize(width: size.width, height: size.height)
+                terminal.invalidate()
+            }
+            for effect in state.handle(key) {
+                if effect == .quit { continue }
+                self.controller.perform(effect)
+            }
+        }
+    }
+}
