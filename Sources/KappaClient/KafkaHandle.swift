@@ -20,6 +20,8 @@ final class KafkaHandle: Sendable {
     private let state = Mutex(State())
     /// Signalled once the handle is destroyed; every `close` may wait on it.
     private let destroyed = DispatchSemaphore(value: 0)
+    /// The thread running teardown, whose callbacks must not wait for that very teardown.
+    private let closer = Mutex<DedicatedThread.ThreadID?>(nil)
     /// Kept for as long as the handle lives: librdkafka calls back into it until destroy returns.
     let context: CallbackContext
     /// librdkafka's name for the handle ("kappa-dashboard#producer-1"), for logs.
@@ -72,6 +74,7 @@ final class KafkaHandle: Sendable {
         }
         if first {
             DedicatedThread.start(name: "kappa-close") { [self] in
+                self.closer.withLock { $0 = DedicatedThread.currentID() }
                 while self.state.withLock({ $0.borrowers }) > 0 {
                     DedicatedThread.sleep(milliseconds: 2)
                 }
@@ -81,7 +84,8 @@ final class KafkaHandle: Sendable {
                 self.destroyed.signal()
             }
         }
-        guard waitMs > 0, self.destroyed.wait(timeout: .now() + .milliseconds(waitMs)) == .success else { return false }
+        let onCloser = self.closer.withLock { $0?.isCurrent() ?? false }
+        guard waitMs > 0, !onCloser, self.destroyed.wait(timeout: .now() + .milliseconds(waitMs)) == .success else { return false }
         self.destroyed.signal()  // for the next waiter
         return true
     }
