@@ -76,7 +76,7 @@ let package = Package(
             "KappaServer", "KappaWire", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
-        .testTarget(name: "KappaTUITests", dependencies: ["KappaTUI"]),
+        .testTarget(name: "KappaTUITests", dependencies: ["KappaTUI"], exclude: ["Snapshots"]),
         .testTarget(name: "KappaClientTests", dependencies: [
             "KappaClient", "KappaBroker", "KappaServer",
             .product(name: "NIOPosix", package: "swift-nio"),
