@@ -8,8 +8,11 @@ enum BrowseFormat {
     }
 
     static func headers(_ headers: [HeaderPair]) -> String {
-        headers.map { $0.key + "=" + ($0.value.map { String(validating: $0, as: UTF8.self) ?? BytesFormat.pythonRepr($0) } ?? "null") }
-            .joined(separator: " ")
+        headers.map {
+            $0.key + "="
+                + ($0.value.map { String(validating: $0, as: UTF8.self) ?? BytesFormat.pythonRepr($0) } ?? "null")
+        }
+        .joined(separator: " ")
     }
 
     /// The detail view of bytes: pretty JSON, text lines, or a hex + ASCII dump.
@@ -19,7 +22,10 @@ enum BrowseFormat {
         if let text = String(validating: bytes, as: UTF8.self),
             !text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" })
         {
-            return ("text, \(bytes.count) bytes", text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+            return (
+                "text, \(bytes.count) bytes",
+                text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            )
         }
         return ("binary, \(bytes.count) bytes", BytesFormat.hexDump(bytes))
     }

@@ -63,7 +63,8 @@ public enum CommandParser {
             try Self.validateTopicName(topic)
             let partitions = try options.last("--partitions").map { try Self.int32($0, option: "--partitions") } ?? 1
             guard partitions >= 1 else { throw CommandError("--partitions must be at least 1") }
-            let rf = try options.last("--replication-factor").map { try Self.int16($0, option: "--replication-factor") }
+            let rf =
+                try options.last("--replication-factor").map { try Self.int16($0, option: "--replication-factor") }
                 ?? 1
             guard rf >= 1 else { throw CommandError("--replication-factor must be at least 1") }
             return .createTopic(
@@ -190,13 +191,15 @@ public enum CommandParser {
                 throw CommandError("usage: create TOPIC [-p PARTITIONS] [-r REPLICATION] [--config K=V]")
             }
             try Self.validateTopicName(topic)
-            let partitions = try (options.last("-p") ?? options.last("--partitions")).map {
-                try Self.int32($0, option: "-p")
-            } ?? 1
+            let partitions =
+                try (options.last("-p") ?? options.last("--partitions")).map {
+                    try Self.int32($0, option: "-p")
+                } ?? 1
             guard partitions >= 1 else { throw CommandError("-p must be at least 1") }
-            let rf = try (options.last("-r") ?? options.last("--replication-factor")).map {
-                try Self.int16($0, option: "-r")
-            } ?? 1
+            let rf =
+                try (options.last("-r") ?? options.last("--replication-factor")).map {
+                    try Self.int16($0, option: "-r")
+                } ?? 1
             guard rf >= 1 else { throw CommandError("-r must be at least 1") }
             options.merge("-c", into: "--config")
             return .createTopic(

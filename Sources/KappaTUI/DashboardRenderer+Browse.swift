@@ -32,7 +32,8 @@ extension DashboardRenderer {
                 case .time: "time (2026-11-24T19:21:00 or ms): "
                 case .filter: "filter: "
                 }
-            self.prompt(label, input.editor, x: inner.x, y: bottom, width: inner.width, focused: !self.state.showingHelp)
+            self.prompt(
+                label, input.editor, x: inner.x, y: bottom, width: inner.width, focused: !self.state.showingHelp)
         } else if let message = browse.message {
             self.grid.write(message, x: inner.x, y: bottom, width: inner.width, style: self.style(.dim))
         }
@@ -82,7 +83,8 @@ extension DashboardRenderer {
         for (i, p) in browse.partitions.enumerated().dropFirst(top).prefix(rows) {
             let y = inner.y + 1 + i - top
             let marker = i == browse.partitionCursor ? " ▶ " : "   "
-            let text = marker + pad(String(p.partition), 9) + "  " + pad(String(p.startOffset), 12) + "  "
+            let text =
+                marker + pad(String(p.partition), 9) + "  " + pad(String(p.startOffset), 12) + "  "
                 + pad(String(p.endOffset), 12) + "  " + pad(String(p.messageCount), 12)
             self.grid.write(text, x: inner.x, y: y, width: inner.width, style: self.style(.text))
             if i == browse.partitionCursor { self.selectRow(y, inner) }
@@ -100,12 +102,15 @@ extension DashboardRenderer {
         let keyWidth = min(20, max(8, (flexible - headerWidth) / 4))
         let valueWidth = max(0, flexible - headerWidth - keyWidth - (hasHeaders ? 2 : 0))
         func pad(_ s: String, _ w: Int, right: Bool = false) -> String { TextWidth.pad(s, width: w, alignRight: right) }
-        var header = "  " + pad("offset", offsetWidth, right: true) + "  " + pad("timestamp", timeWidth) + "  "
+        var header =
+            "  " + pad("offset", offsetWidth, right: true) + "  " + pad("timestamp", timeWidth) + "  "
             + pad("key", keyWidth) + "  " + pad("value", valueWidth)
         if hasHeaders { header += "  " + pad("headers", headerWidth) }
         self.grid.write(header, x: inner.x, y: inner.y, width: inner.width, style: self.style(.header))
         if shown.isEmpty {
-            let text = browse.loading ? "loading records…" : (browse.records.isEmpty ? "" : "no record on this page matches the filter")
+            let text =
+                browse.loading
+                ? "loading records…" : (browse.records.isEmpty ? "" : "no record on this page matches the filter")
             self.grid.write(text, x: inner.x + 2, y: inner.y + 1, width: inner.width - 2, style: self.style(.dim))
             return
         }
@@ -113,7 +118,8 @@ extension DashboardRenderer {
         let top = self.top(cursor: browse.recordCursor, rows: rows)
         for (i, r) in shown.enumerated().dropFirst(top).prefix(rows) {
             let y = inner.y + 1 + i - top
-            var text = (i == browse.recordCursor ? "▶ " : "  ") + pad(String(r.offset), offsetWidth, right: true) + "  "
+            var text =
+                (i == browse.recordCursor ? "▶ " : "  ") + pad(String(r.offset), offsetWidth, right: true) + "  "
                 + pad(TimeFormat.dateTime(r.timestamp, utcOffsetSeconds: self.state.utcOffsetSeconds), timeWidth) + "  "
                 + pad(BrowseFormat.cell(r.key), keyWidth) + "  " + pad(BrowseFormat.cell(r.value), valueWidth)
             if hasHeaders { text += "  " + pad(BrowseFormat.headers(r.headers), headerWidth) }

@@ -16,7 +16,9 @@ extension DashboardRenderer {
             let long = "topics \(s.topics.count) · groups \(s.groups.count) · \(s.consumer.received) msgs · \(rate) "
             let short = "\(s.consumer.received) msgs · \(rate) "
             let room = rect.width - leftWidth - 1
-            right = Span(TextWidth.width(long) <= room ? long : (TextWidth.width(short) <= room ? short : ""), self.style(.statusBar))
+            right = Span(
+                TextWidth.width(long) <= room ? long : (TextWidth.width(short) <= room ? short : ""),
+                self.style(.statusBar))
         }
         let rightWidth = min(TextWidth.width(right.text), max(0, rect.width - 12))
         self.grid.write(spans: left, x: rect.x, y: rect.y, width: max(0, rect.width - rightWidth - 1))
@@ -32,8 +34,10 @@ extension DashboardRenderer {
         if let browse = s.browse {
             if browse.input != nil { return [("Enter", "apply"), ("Esc", "cancel")] }
             switch browse.level {
-            case .topics: return [("↑↓", "select"), ("Enter", "partitions"), ("Esc", "back"), ("?", "help"), ("q", "quit")]
-            case .partitions: return [("↑↓", "select"), ("Enter", "records"), ("Esc", "topics"), ("?", "help"), ("q", "quit")]
+            case .topics:
+                return [("↑↓", "select"), ("Enter", "partitions"), ("Esc", "back"), ("?", "help"), ("q", "quit")]
+            case .partitions:
+                return [("↑↓", "select"), ("Enter", "records"), ("Esc", "topics"), ("?", "help"), ("q", "quit")]
             case .records:
                 return [
                     ("↑↓", "move"), ("Enter", "open"), ("o", "offset"), ("t", "time"), ("/", "filter"),
@@ -61,7 +65,10 @@ extension DashboardRenderer {
                 ("q", "quit"),
             ]
         case .offsets:
-            return [("Tab", "focus"), ("↑↓", "select"), ("Enter", "browse partition"), ("b", "browse"), ("?", "help"), ("q", "quit")]
+            return [
+                ("Tab", "focus"), ("↑↓", "select"), ("Enter", "browse partition"), ("b", "browse"), ("?", "help"),
+                ("q", "quit"),
+            ]
         }
     }
 
@@ -92,10 +99,12 @@ extension DashboardRenderer {
     mutating func renderHelp() {
         let screen = Rect(x: 0, y: 0, width: self.grid.width, height: self.grid.height - 1)
         let keyWidth = Self.helpLines.map { TextWidth.width($0.0) }.max() ?? 0
-        let box = screen.centered(width: min(screen.width - 4, 96), height: min(screen.height - 2, Self.helpLines.count + 2))
+        let box = screen.centered(
+            width: min(screen.width - 4, 96), height: min(screen.height - 2, Self.helpLines.count + 2))
         guard box.width > 10, box.height > 2 else { return }
         self.grid.fill(box, style: self.style(.text))
-        self.grid.box(box, style: self.style(.borderFocused), title: [Span("Help · any key closes", self.style(.titleFocused))])
+        self.grid.box(
+            box, style: self.style(.borderFocused), title: [Span("Help · any key closes", self.style(.titleFocused))])
         let inner = box.inner
         for (i, (key, text)) in Self.helpLines.prefix(inner.height).enumerated() {
             let y = inner.y + i

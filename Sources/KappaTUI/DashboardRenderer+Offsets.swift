@@ -57,7 +57,8 @@ extension DashboardRenderer {
         let messages = parts.reduce(Int64(0)) { $0 + $1.messageCount }
         spans.append(Span(" · \(parts.count)p · \(messages) msgs · ", self.style(.text)))
         spans.append(Span(Sparkline.rate(self.state.offsets.currentRate) + " ", self.style(.accent)))
-        spans.append(Span(Sparkline.render(self.state.offsets.totalRates, width: 8).trimmingSpaces, self.style(.sparkline)))
+        spans.append(
+            Span(Sparkline.render(self.state.offsets.totalRates, width: 8).trimmingSpaces, self.style(.sparkline)))
         var first = true
         for group in snapshot.groups.sorted(by: { $0.group < $1.group }) {
             let lag = parts.compactMap { group.lag(partition: $0.partition, endOffset: $0.endOffset) }
@@ -120,13 +121,15 @@ struct OffsetsTable {
 
         var header = " " + pad("part", partWidth) + "  " + pad("start", startWidth) + "  " + pad("end", endWidth)
         for c in columns {
-            header += "  " + pad(TextWidth.truncate(c.group.group, width: 16), c.nameWidth) + " " + pad("lag", c.lagWidth)
+            header +=
+                "  " + pad(TextWidth.truncate(c.group.group, width: 16), c.nameWidth) + " " + pad("lag", c.lagWidth)
         }
         if showSpark { header += "  " + pad("rate", sparkWidth) }
         self.header = header
 
         self.rows = parts.map { p in
-            var text = " " + pad(String(p.partition), partWidth) + "  " + pad(String(p.startOffset), startWidth) + "  "
+            var text =
+                " " + pad(String(p.partition), partWidth) + "  " + pad(String(p.startOffset), startWidth) + "  "
                 + pad(String(p.endOffset), endWidth)
             for c in columns {
                 let committed = c.group.committed[p.partition].map(String.init) ?? "–"
@@ -137,11 +140,13 @@ struct OffsetsTable {
             let history = rates[p.partition].map { Array($0) } ?? []
             let sparkX = TextWidth.width(text) + 2
             text += "  " + String(repeating: " ", count: sparkWidth)
-            return Row(text: text, spark: Sparkline.render(history, width: sparkWidth), sparkX: sparkX, sparkWidth: sparkWidth)
+            return Row(
+                text: text, spark: Sparkline.render(history, width: sparkWidth), sparkX: sparkX, sparkWidth: sparkWidth)
         }
 
         let messages = parts.reduce(Int64(0)) { $0 + $1.messageCount }
-        var total = " " + TextWidth.pad("total", width: partWidth + 2 + startWidth) + "  " + pad(String(messages), endWidth)
+        var total =
+            " " + TextWidth.pad("total", width: partWidth + 2 + startWidth) + "  " + pad(String(messages), endWidth)
         for c in columns {
             let lags = parts.compactMap { c.group.lag(partition: $0.partition, endOffset: $0.endOffset) }
             total += "  " + pad("", c.nameWidth) + " " + pad(lags.isEmpty ? "–" : String(lags.reduce(0, +)), c.lagWidth)

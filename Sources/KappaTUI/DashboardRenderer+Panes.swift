@@ -5,7 +5,9 @@ extension DashboardRenderer {
     mutating func renderKafkaTerm(_ rect: Rect) {
         let kafka = self.state.kafka
         var details = [Span(self.state.clusterLabel, self.style(.title))]
-        if kafka.scrollBack > 0 { details.append(Span("↑\(kafka.scrollBack) lines back (Esc: newest)", self.style(.accent))) }
+        if kafka.scrollBack > 0 {
+            details.append(Span("↑\(kafka.scrollBack) lines back (Esc: newest)", self.style(.accent)))
+        }
         self.frame(rect, pane: .kafkaTerm, details: details)
         let inner = rect.inner
         guard inner.height > 0, inner.width > 0 else { return }
@@ -65,7 +67,8 @@ extension DashboardRenderer {
         }
         if let p = producer.partition { details.append(Span("partition \(p)", self.style(.title))) }
         if !producer.headers.isEmpty {
-            details.append(Span("\(producer.headers.count) header" + (producer.headers.count == 1 ? "" : "s"), self.style(.title)))
+            details.append(
+                Span("\(producer.headers.count) header" + (producer.headers.count == 1 ? "" : "s"), self.style(.title)))
         }
         self.frame(rect, pane: .producerTerm, details: details)
         let inner = rect.inner
@@ -82,7 +85,8 @@ extension DashboardRenderer {
             textColumn = min(textColumn, inner.width * 55 / 100)
             var y = inner.y + max(0, rows - visible.count)
             for line in visible {
-                self.grid.write(spans: self.producerSpans(line, textColumn: textColumn), x: inner.x, y: y, width: inner.width)
+                self.grid.write(
+                    spans: self.producerSpans(line, textColumn: textColumn), x: inner.x, y: y, width: inner.width)
                 y += 1
             }
         }

@@ -39,7 +39,10 @@ extension DashboardState {
         browse.landing = landing
         browse.message = nil
         self.browse = browse
-        return [.browse(.records(topic: topic, partition: partition, fromOffset: max(0, offset), count: BrowseState.pageSize))]
+        return [
+            .browse(
+                .records(topic: topic, partition: partition, fromOffset: max(0, offset), count: BrowseState.pageSize))
+        ]
     }
 
     mutating func handleBrowseKey(_ key: Key) -> [DashboardEffect] {
@@ -156,7 +159,9 @@ extension DashboardState {
         case .down, .char("j"):
             if browse.recordCursor + 1 < shown.count { browse.recordCursor += 1 } else { return nextPage() }
         case .pageUp:
-            if browse.recordCursor > 0 { browse.recordCursor = max(0, browse.recordCursor - rows) } else {
+            if browse.recordCursor > 0 {
+                browse.recordCursor = max(0, browse.recordCursor - rows)
+            } else {
                 return previousPage()
             }
         case .pageDown:
@@ -245,7 +250,10 @@ extension DashboardState {
                 browse.landing = .first
                 browse.message = nil
                 self.browse = browse
-                return [.browse(.recordsAtTime(topic: topic, partition: partition, timestamp: ms, count: BrowseState.pageSize))]
+                return [
+                    .browse(
+                        .recordsAtTime(topic: topic, partition: partition, timestamp: ms, count: BrowseState.pageSize))
+                ]
             }
         default:
             _ = input.editor.handle(key)

@@ -114,7 +114,8 @@ extension DashboardState {
                 self.producer.note("headers cleared")
             } else {
                 self.producer.note(
-                    self.producer.headers.isEmpty ? "no headers" : "headers " + BrowseFormat.headers(self.producer.headers))
+                    self.producer.headers.isEmpty
+                        ? "no headers" : "headers " + BrowseFormat.headers(self.producer.headers))
             }
         case "clear":
             self.producer.lines.removeAll()

@@ -120,7 +120,8 @@ enum JSONValue: Equatable, Sendable {
         case .string(let s): return Self.pythonStringRepr(s)
         case .array(let items): return "[" + items.map(\.pythonRepr).joined(separator: ", ") + "]"
         case .object(let members):
-            return "{" + members.map { Self.pythonStringRepr($0.0) + ": " + $0.1.pythonRepr }
+            return "{"
+                + members.map { Self.pythonStringRepr($0.0) + ": " + $0.1.pythonRepr }
                 .joined(separator: ", ") + "}"
         }
     }

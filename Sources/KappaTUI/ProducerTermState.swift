@@ -34,10 +34,12 @@ public struct ProducerTermState: Equatable, Sendable {
 
     /// Records a delivery report on the send line it belongs to (searching from the newest).
     mutating func deliver(id: Int, result: Result<PartitionOffset, ProduceFailure>) {
-        guard let index = self.lines.lastIndex(where: {
-            if case .send(let sendID, _) = $0.kind { return sendID == id }
-            return false
-        }) else { return }
+        guard
+            let index = self.lines.lastIndex(where: {
+                if case .send(let sendID, _) = $0.kind { return sendID == id }
+                return false
+            })
+        else { return }
         switch result {
         case .success(let landed): self.lines[index].kind = .send(id: id, status: .delivered(landed))
         case .failure(let failure): self.lines[index].kind = .send(id: id, status: .failed(failure.message))

@@ -138,7 +138,11 @@ public struct Theme: Equatable, Sendable {
                 guard let flag = value.bool else {
                     throw ThemeError("\(source): [\(role)] \(key) must be true or false")
                 }
-                if key == "bold" { style.bold = flag } else if key == "reverse" { style.reverse = flag } else {
+                if key == "bold" {
+                    style.bold = flag
+                } else if key == "reverse" {
+                    style.reverse = flag
+                } else {
                     style.underline = flag
                 }
             default:

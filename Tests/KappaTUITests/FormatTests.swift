@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KappaTUI
 
 @Suite struct FormatTests {
@@ -15,11 +16,15 @@ import Testing
 
     @Test func getPyShowsNoneAndPythonReprs() {
         func line(_ key: [UInt8]?, _ value: [UInt8]?, _ d: Deserializer = .auto) -> String {
-            GetPyFormat.line(ConsumedMessage(topic: "t", partition: 0, offset: 0, timestamp: 0, key: key, value: value), deserializer: d)
+            GetPyFormat.line(
+                ConsumedMessage(topic: "t", partition: 0, offset: 0, timestamp: 0, key: key, value: value),
+                deserializer: d)
         }
         #expect(line(nil, Array("\"x\"".utf8)) == "Key= None , Value=' x '")
         #expect(line(Array("null".utf8), nil) == "Key= None , Value=' None '")
-        #expect(line(nil, Array(#"{"a": [1, true, null, "it's"], "b": 1.5}"#.utf8)) == #"Key= None , Value=' {'a': [1, True, None, "it's"], 'b': 1.5} '"#)
+        #expect(
+            line(nil, Array(#"{"a": [1, true, null, "it's"], "b": 1.5}"#.utf8))
+                == #"Key= None , Value=' {'a': [1, True, None, "it's"], 'b': 1.5} '"#)
         #expect(line(nil, Array("plain text".utf8)) == "Key= None , Value=' plain text '")
         #expect(line(nil, [0xFF, 0x00, 0x41]) == #"Key= None , Value=' b'\xff\x00A' '"#)
         #expect(line(nil, Array("plain".utf8), .json) == "Key= None , Value=' <not JSON> plain '")

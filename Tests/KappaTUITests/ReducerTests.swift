@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KappaTUI
 
 @Suite struct ReducerTests {
@@ -17,7 +18,8 @@ import Testing
     @Test func startsOnKafkaTermAndStartsTheConsumer() {
         let s = self.fresh()
         #expect(s.focus == .kafkaTerm)
-        #expect(s.startupEffects == [.selectTopic("sample"), .subscribeConsumer(group: "kappa-console", topic: "sample")])
+        #expect(
+            s.startupEffects == [.selectTopic("sample"), .subscribeConsumer(group: "kappa-console", topic: "sample")])
     }
 
     @Test func tabCyclesFocusAndShiftTabGoesBack() {
@@ -76,7 +78,9 @@ import Testing
                 .produce(
                     ProduceCommand(
                         id: 1, topic: "sample", partition: 2, key: Array("k".utf8), value: Array("v:w".utf8),
-                        headers: [HeaderPair(key: "source", value: Array("kappa".utf8)), HeaderPair(key: "trace", value: nil)]))
+                        headers: [
+                            HeaderPair(key: "source", value: Array("kappa".utf8)), HeaderPair(key: "trace", value: nil),
+                        ]))
             ])
         _ = Fixtures.typing("no separator here", into: &s)
         guard case .produce(let nullKey) = s.handle(.enter).first else {
@@ -92,7 +96,9 @@ import Testing
         _ = Fixtures.typing("a:b", into: &s)
         #expect(
             s.handle(.enter) == [
-                .produce(ProduceCommand(id: 3, topic: "sample", partition: nil, key: nil, value: Array("\"a:b\"".utf8), headers: []))
+                .produce(
+                    ProduceCommand(
+                        id: 3, topic: "sample", partition: nil, key: nil, value: Array("\"a:b\"".utf8), headers: []))
             ])
         _ = Fixtures.typing(":topic other", into: &s)
         #expect(s.handle(.enter) == [.selectTopic("other")])
@@ -170,7 +176,9 @@ import Testing
         var s = self.fresh()
         _ = Fixtures.typing("bin/kafka-topics.sh --list --bootstrap-server localhost:9092", into: &s)
         #expect(s.handle(.enter) == [.admin(.listTopics)])
-        #expect(s.kafka.lines.last == KafkaTermLine(kind: .command, text: "bin/kafka-topics.sh --list --bootstrap-server localhost:9092"))
+        #expect(
+            s.kafka.lines.last
+                == KafkaTermLine(kind: .command, text: "bin/kafka-topics.sh --list --bootstrap-server localhost:9092"))
         s.apply(.adminResult(command: "list", lines: ["sample", "other"], isError: false))
         #expect(s.kafka.lines.suffix(2).map(\.text) == ["sample", "other"])
         _ = Fixtures.typing("nonsense", into: &s)
@@ -241,7 +249,8 @@ import Testing
         _ = s.handle(.escape)
         #expect(s.consumer.visibleLines().count == 3)
         let many = (0..<(ConsumerTermState.lineLimit + 100)).map {
-            ConsumedMessage(topic: "sample", partition: 0, offset: Int64($0), timestamp: 0, key: nil, value: Array("\($0)".utf8))
+            ConsumedMessage(
+                topic: "sample", partition: 0, offset: Int64($0), timestamp: 0, key: nil, value: Array("\($0)".utf8))
         }
         s.apply(.consumed(many))
         #expect(s.consumer.messages.count == ConsumerTermState.lineLimit)
@@ -252,7 +261,8 @@ import Testing
     @Test func consumerScrollingStopsFollowingAndGResumes() {
         var s = self.focused(.consumerTerm)
         let many = (0..<100).map {
-            ConsumedMessage(topic: "sample", partition: 0, offset: Int64($0), timestamp: 0, key: nil, value: Array("\($0)".utf8))
+            ConsumedMessage(
+                topic: "sample", partition: 0, offset: Int64($0), timestamp: 0, key: nil, value: Array("\($0)".utf8))
         }
         s.apply(.consumed(many))
         _ = s.handle(.pageUp)
@@ -260,7 +270,8 @@ import Testing
         let back = s.consumer.scrollBack
         #expect(back > 0)
         // New messages do not move what is being read.
-        s.apply(.consumed([ConsumedMessage(topic: "sample", partition: 0, offset: 100, timestamp: 0, key: nil, value: [])]))
+        s.apply(
+            .consumed([ConsumedMessage(topic: "sample", partition: 0, offset: 100, timestamp: 0, key: nil, value: [])]))
         #expect(s.consumer.scrollBack == back + 1)
         _ = s.handle(.char("G"))
         #expect(s.consumer.following && s.consumer.scrollBack == 0)
@@ -269,7 +280,10 @@ import Testing
     @Test func offsetsRateComesFromSuccessiveSnapshots() {
         var s = self.fresh()
         func snap(_ end: Int64, at t: Int64, topic: String = "sample") -> DashboardEvent {
-            .offsets(OffsetsSnapshot(topic: topic, partitions: [PartitionSummary(partition: 0, startOffset: 0, endOffset: end)], groups: [], takenAt: t))
+            .offsets(
+                OffsetsSnapshot(
+                    topic: topic, partitions: [PartitionSummary(partition: 0, startOffset: 0, endOffset: end)],
+                    groups: [], takenAt: t))
         }
         s.apply(snap(10, at: 0))
         #expect(s.offsets.currentRate == 0)
@@ -284,7 +298,9 @@ import Testing
     @Test func browseFromConsumerTermPagesThroughRecords() {
         var s = self.focused(.consumerTerm)
         #expect(s.handle(.char("b")) == [.browse(.partitions(topic: "sample")), .browse(.topics)])
-        s.apply(.browsePartitions(topic: "sample", partitions: [PartitionSummary(partition: 0, startOffset: 0, endOffset: 250)]))
+        s.apply(
+            .browsePartitions(
+                topic: "sample", partitions: [PartitionSummary(partition: 0, startOffset: 0, endOffset: 250)]))
         #expect(s.handle(.enter) == [.browse(.records(topic: "sample", partition: 0, fromOffset: 0, count: 100))])
         func page(_ from: Int64) -> [ConsumedMessage] {
             (from..<min(from + 100, 250)).map {
@@ -306,7 +322,10 @@ import Testing
         #expect(s.handle(.enter) == [.browse(.records(topic: "sample", partition: 0, fromOffset: 42, count: 100))])
         _ = s.handle(.char("t"))
         _ = Fixtures.typing("2026-11-24T19:21:00.000Z", into: &s)
-        #expect(s.handle(.enter) == [.browse(.recordsAtTime(topic: "sample", partition: 0, timestamp: Fixtures.base, count: 100))])
+        #expect(
+            s.handle(.enter) == [
+                .browse(.recordsAtTime(topic: "sample", partition: 0, timestamp: Fixtures.base, count: 100))
+            ])
         #expect(s.handle(.escape) == [.browse(.partitions(topic: "sample"))])
         #expect(s.handle(.escape) == [.browse(.topics)])
         #expect(s.handle(.escape).isEmpty)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KappaTUI
 
 @Suite struct RenderTests {
@@ -89,7 +90,9 @@ import Testing
         var s = Fixtures.seeded()
         let key = Array(JSONValue.pythonDumps("キー漢字").utf8)
         let value = Array("🚀 launch 日本語テキスト".utf8)
-        s.apply(.consumed([ConsumedMessage(topic: "sample", partition: 0, offset: 4, timestamp: 0, key: key, value: value)]))
+        s.apply(
+            .consumed([ConsumedMessage(topic: "sample", partition: 0, offset: 4, timestamp: 0, key: key, value: value)])
+        )
         for width in [60, 61, 80, 81, 120] {
             let grid = self.render(s, width, 24)
             assertRowsFit(grid)
@@ -111,7 +114,9 @@ import Testing
         var s = Fixtures.seeded()
         // 40 CJK characters: 80 columns, cut at every possible parity of the pane width.
         let value = Array(String(repeating: "漢", count: 40).utf8)
-        s.apply(.consumed([ConsumedMessage(topic: "sample", partition: 0, offset: 4, timestamp: 0, key: nil, value: value)]))
+        s.apply(
+            .consumed([ConsumedMessage(topic: "sample", partition: 0, offset: 4, timestamp: 0, key: nil, value: value)])
+        )
         for width in 60...70 {
             let grid = self.render(s, width, 24)
             assertRowsFit(grid)
@@ -127,12 +132,16 @@ import Testing
     @Test func controlCharactersInDataAreShownEscaped() {
         var s = Fixtures.seeded()
         let value = Array("red\u{1b}[31mtext\u{07}\r\nnext\u{202E}".utf8)
-        s.apply(.consumed([ConsumedMessage(topic: "sample", partition: 0, offset: 4, timestamp: 0, key: nil, value: value)]))
+        s.apply(
+            .consumed([ConsumedMessage(topic: "sample", partition: 0, offset: 4, timestamp: 0, key: nil, value: value)])
+        )
         let grid = self.render(s, 120, 40)
         let rows = grid.rows
         #expect(rows.contains { $0.contains("Value=' red\\x1b[31mtext\\x07\\r\\nnext\\u202e '") })
         for row in rows {
-            #expect(!row.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{202E}" })
+            #expect(
+                !row.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{202E}" }
+            )
         }
     }
 
@@ -172,7 +181,9 @@ import Testing
         var s = Fixtures.seeded()
         let effects = s.handle(.function(2))
         #expect(effects == [.browse(.partitions(topic: "sample")), .browse(.topics)])
-        s.apply(.browsePartitions(topic: "sample", partitions: [PartitionSummary(partition: 0, startOffset: 0, endOffset: 4)]))
+        s.apply(
+            .browsePartitions(
+                topic: "sample", partitions: [PartitionSummary(partition: 0, startOffset: 0, endOffset: 4)]))
         #expect(s.handle(.enter) == [.browse(.records(topic: "sample", partition: 0, fromOffset: 0, count: 100))])
         var records = Fixtures.seedMessages
         records.append(
@@ -193,7 +204,9 @@ import Testing
     @Test func browseDetailShowsBinaryAsHexAndJSONPretty() {
         var s = Fixtures.seeded()
         _ = s.handle(.function(2))
-        s.apply(.browsePartitions(topic: "sample", partitions: [PartitionSummary(partition: 0, startOffset: 0, endOffset: 2)]))
+        s.apply(
+            .browsePartitions(
+                topic: "sample", partitions: [PartitionSummary(partition: 0, startOffset: 0, endOffset: 2)]))
         _ = s.handle(.enter)
         s.apply(
             .browsePage(

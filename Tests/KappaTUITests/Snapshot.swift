@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KappaTUI
 
 /// Compares a grid's rows with `Snapshots/<name>.txt`; `KAPPA_RECORD_SNAPSHOTS=1 swift test` rewrites the files

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KappaTUI
 
 @Suite struct ThemeTests {
@@ -57,7 +58,9 @@ import Testing
     }
 
     @Test func unknownThemeNameIsAClearError() {
-        #expect(throws: ThemeError("unknown theme 'solarised' (available: default-dark, high-contrast, light, monochrome)")) {
+        #expect(
+            throws: ThemeError("unknown theme 'solarised' (available: default-dark, high-contrast, light, monochrome)")
+        ) {
             try Theme.load("solarised", themesDirectory: themesDirectory, colors: .twoFiftySix)
         }
         #expect(throws: ThemeError("theme file /no/such.toml not found")) {
@@ -115,7 +118,11 @@ import Testing
     }
 
     @Test func badThemeFilesSayWhy() {
-        #expect(throws: ThemeError("t: [border] fg: unknown colour 'chartreuse' (use default, black, red, green, yellow, blue, magenta, cyan, white, bright-NAME, gray, #rrggbb or 0-255)")) {
+        #expect(
+            throws: ThemeError(
+                "t: [border] fg: unknown colour 'chartreuse' (use default, black, red, green, yellow, blue, magenta, cyan, white, bright-NAME, gray, #rrggbb or 0-255)"
+            )
+        ) {
             try Theme.parse("[border]\nfg = \"chartreuse\"", defaultName: "t", source: "t")
         }
         #expect(throws: ThemeError("t: [border] fg: colour index 300 is not 0-255")) {
