@@ -19,6 +19,10 @@ final class CursesTerminal {
     /// - Parameter noColor: force monochrome (NO_COLOR, --theme monochrome).
     init(inputTimeoutMilliseconds: Int32 = 50, noColor: Bool = false) {
         setlocale(LC_ALL, "")  // before initscr, or UTF-8 output is mangled
+        // The terminal's real size (ioctl), not LINES/COLUMNS inherited from whatever started us
+        // (pytest, some shells export COLUMNS=80 LINES=24, and curses would believe them).
+        unsetenv("LINES")
+        unsetenv("COLUMNS")
         _ = initscr()
         raw()  // Ctrl-C arrives as a key, so quitting goes through the normal shutdown path
         noecho()
@@ -67,6 +71,7 @@ final class CursesTerminal {
             case KEY_DC: return .delete
             case KEY_BTAB: return .backTab
             case KEY_ENTER: return .enter
+            case let code where code > KEY_F0 && code <= KEY_F0 + 63: return .function(Int(code - KEY_F0))
             default: return nil
             }
         }

@@ -57,7 +57,8 @@ struct DashboardCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let storage = embedded.config.dataDirectory.map { "data \($0)" } ?? "in memory"
-        let state = DashboardState(clusterLabel: "broker \(bootstrap) · \(storage)", topic: self.topic, consumerGroup: self.group)
+        var state = DashboardState(clusterLabel: "broker \(bootstrap) · \(storage)", topic: self.topic, consumerGroup: self.group)
+        state.utcOffsetSeconds = TimeZone.current.secondsFromGMT()
         let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         let loop = DashboardLoop(controller: controller, state: state, themeName: self.theme,
                                  themesDirectory: self.themesDir ?? Self.defaultThemesDirectory(), noColor: noColor)
