@@ -12,6 +12,8 @@ struct DashboardCommand: AsyncParsableCommand {
 
     @OptionGroup var options: BrokerOptions
 
+    @OptionGroup var cluster: ClusterOptions
+
     @Option(name: .long, help: "Theme name (a file in the themes directory) or path to a .toml theme.")
     var theme: String?
 
@@ -35,29 +37,55 @@ struct DashboardCommand: AsyncParsableCommand {
         let events = EventQueue()
         let file = try self.logFile.map { try LogFile(path: $0) }
         // From here on nothing may write to stdout/stderr: curses owns the screen.
-        LoggingSystem.bootstrap { label in PaneLogHandler(label: label, queue: events, file: file) }
-        let brokerLogger = Logger(label: "kappa.broker")
-        let embedded: EmbeddedBroker
+        let deduplicator = LogDeduplicator()
+        LoggingSystem.bootstrap { label in PaneLogHandler(label: label, queue: events, file: file, deduplicator: deduplicator) }
+        let builtinAddress = self.options.advertise ?? self.options.listen
+        let target: ResolvedCluster
         do {
-            embedded = try await EmbeddedBroker.start(self.options, logger: brokerLogger)
+            target = try self.cluster.resolve(builtinAddress: builtinAddress)
         } catch {
             FileHandle.standardError.write(Data("kappa: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let port = embedded.server.localAddress.port ?? Int(embedded.config.advertisedPort)
-        let bootstrap = "\(embedded.config.advertisedHost):\(port)"
+        var embedded: EmbeddedBroker?
+        let bootstrap: String
+        let label: String
         var clientLogger = Logger(label: "kappa.client")
-        clientLogger.logLevel = .warning
+        if target.isBuiltin {
+            let brokerLogger = Logger(label: "kappa.broker")
+            do {
+                embedded = try await EmbeddedBroker.start(self.options, logger: brokerLogger)
+            } catch {
+                FileHandle.standardError.write(Data("kappa: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            let config = embedded?.config
+            let port = embedded?.server.localAddress.port ?? Int(config?.advertisedPort ?? 9092)
+            bootstrap = "\(config?.advertisedHost ?? "127.0.0.1"):\(port)"
+            let storage = config?.dataDirectory.map { "data \($0)" } ?? "in memory"
+            label = "broker \(bootstrap) · \(storage)"
+            // The broker's own log says what clients do; the dashboard's client only speaks up on trouble.
+            clientLogger.logLevel = .warning
+        } else {
+            bootstrap = target.bootstrapServers
+            label = target.name == target.bootstrapServers ? "cluster \(bootstrap)" : "context \(target.name) · \(bootstrap)"
+            // No broker log here: Kafka-Term shows the client's own log instead.
+            clientLogger.logLevel = .info
+            var settings = "connecting to \(bootstrap)"
+            if !target.properties.isEmpty { settings += " with " + target.displayProperties.joined(separator: ", ") }
+            clientLogger.info("\(settings)")
+        }
+        var clientConfig = ClientConfig(bootstrapServers: bootstrap)
+        clientConfig.properties = target.properties
         let controller: DashboardController
         do {
-            controller = try DashboardController(config: ClientConfig(bootstrapServers: bootstrap), events: events, logger: clientLogger)
+            controller = try DashboardController(config: clientConfig, events: events, logger: clientLogger)
         } catch {
-            await embedded.stop()
+            await embedded?.stop()
             FileHandle.standardError.write(Data("kappa: cannot start the dashboard's client: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let storage = embedded.config.dataDirectory.map { "data \($0)" } ?? "in memory"
-        var state = DashboardState(clusterLabel: "broker \(bootstrap) · \(storage)", topic: self.topic, consumerGroup: self.group)
+        var state = DashboardState(clusterLabel: label, topic: self.topic, consumerGroup: self.group)
         state.utcOffsetSeconds = TimeZone.current.secondsFromGMT()
         let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         let loop = DashboardLoop(controller: controller, state: state, themeName: self.theme,
@@ -74,7 +102,7 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         signals.cancel()
         controller.shutdown()
-        await embedded.stop()
+        await embedded?.stop()
         if let failure {
             FileHandle.standardError.write(Data("kappa: \(failure)\n".utf8))
             throw ExitCode(2)

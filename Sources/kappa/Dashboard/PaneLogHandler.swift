@@ -8,6 +8,7 @@ struct PaneLogHandler: LogHandler {
     let label: String
     let queue: EventQueue
     let file: LogFile?
+    let deduplicator: LogDeduplicator
     var logLevel: Logging.Logger.Level = .info
     var metadata: Logging.Logger.Metadata = [:]
 
@@ -29,9 +30,10 @@ struct PaneLogHandler: LogHandler {
         case .critical: level = .critical
         }
         let source = self.label == "kappa.client" ? "client: " : ""
-        let text = source + "\(event.message)"
-        self.queue.post(.log(LogLine(timestamp: now, level: level, message: text)))
         self.file?.write("\(ISO8601DateFormatter().string(from: Date())) \(event.level) \(self.label): \(event.message)\n")
+        if let text = self.deduplicator.filter(source + "\(event.message)", now: now) {
+            self.queue.post(.log(LogLine(timestamp: now, level: level, message: text)))
+        }
     }
 }
 
