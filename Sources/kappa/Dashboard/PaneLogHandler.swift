@@ -31,7 +31,8 @@ struct PaneLogHandler: LogHandler {
         }
         let source = self.label == "kappa.client" ? "client: " : ""
         self.file?.write("\(ISO8601DateFormatter().string(from: Date())) \(event.level) \(self.label): \(event.message)\n")
-        if let text = self.deduplicator.filter(source + "\(event.message)", now: now) {
+        let message = source.isEmpty ? "\(event.message)" : "client: " + ConciseLogText.shorten("\(event.message)")
+        if let text = self.deduplicator.filter(message, now: now) {
             self.queue.post(.log(LogLine(timestamp: now, level: level, message: text)))
         }
     }
