@@ -45,9 +45,16 @@ struct EmbeddedBroker {
             throw StartError.listen("cannot listen on \(options.listen): \(error)")
         }
         broker.startMaintenance(on: group.next())
+        if !Self.isLoopback(address.host) {
+            logger.warning("listening on \(address.host), reachable beyond this machine, with no authentication: anyone who can connect can read and write every topic")
+        }
         let storage = config.dataDirectory.map { "data in \($0), flush \(options.flush)" } ?? "in memory"
         logger.info("Kappa broker listening on \(address.host):\(server.localAddress.port ?? address.port) (\(storage))")
         return EmbeddedBroker(broker: broker, server: server, config: config)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     func stop() async {
