@@ -6,6 +6,14 @@ struct Kappa: AsyncParsableCommand {
         commandName: "kappa",
         abstract: "A Kafka-compatible broker and terminal dashboard for producer/consumer sessions.",
         version: "0.1.0",
-        subcommands: [DashboardCommand.self, BrokerCommand.self],
+        subcommands: [
+            DashboardCommand.self, BrokerCommand.self, TopicsCommand.self, ProduceCommand.self, ConsumeCommand.self,
+            GroupsCommand.self, ExportCommand.self, ImportCommand.self,
+        ],
         defaultSubcommand: DashboardCommand.self)
+
+    /// The headless commands answer every failure in one line; see `HeadlessMain`.
+    static func main() async {
+        await HeadlessMain.main()
+    }
 }

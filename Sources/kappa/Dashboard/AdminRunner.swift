@@ -21,7 +21,9 @@ struct AdminRunner {
         }
     }
 
-    private func execute(_ command: AdminCommand) throws -> [String] {
+    /// The result lines of `command`; throws `Failure` or `KafkaClientError` (one line each). The
+    /// headless commands (`kappa topics ...`, `kappa groups ...`) print these lines as they are.
+    func execute(_ command: AdminCommand) throws -> [String] {
         switch command {
         case .createTopic(let name, let partitions, let replicationFactor, let configs):
             try self.admin.createTopic(name, partitions: partitions, replicationFactor: replicationFactor, configs: configs)
