@@ -1,8 +1,8 @@
 # Kappa: a Kafka-compatible broker in Swift. `make help` lists the targets.
 SHELL := /bin/bash
 SWIFT ?= swift
-# What `make run` passes to kappa (the broker for now; the dashboard once it lands).
-RUN_ARGS ?= broker
+# What `make run` passes to kappa: nothing starts the broker with the dashboard; `broker` runs it headless.
+RUN_ARGS ?=
 # Extra arguments for the end-to-end pytest run, e.g. PYTEST_ARGS='-k kcat -x'.
 PYTEST_ARGS ?=
 
