@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Kappa broker benchmark: throughput (librdkafka's rdkafka_performance),
-# end-to-end latency (bench/latency.c), broker CPU/msg and peak RSS.
+# end-to-end latency (bench/latency.c), broker CPU/msg and peak RSS; then the
+# dashboard (`kappa` in tmux, bench/dashboard.py): CPU idle and at a fixed
+# message rate from an outside producer (bench/rateprod.c), key response.
 # Prints one plain-text table on stdout; progress goes to stderr and raw
 # per-phase output to bench/bin/logs/<timestamp>/. See bench/README.md.
 #
@@ -22,6 +24,11 @@
 #   BENCH_START_TIMEOUT    seconds to wait for a broker's port (default 60)
 #   BENCH_LOG_DIR          where raw logs go (default bench/bin/logs/<ts>)
 #   BENCH_DATA_ROOT        parent of the temporary --data-dir (default $TMPDIR or /tmp)
+#   BENCH_DASHBOARD        1 = run the dashboard phase, 0 = skip it (default: run it
+#                          unless BENCH_BOOTSTRAP is set)
+#   BENCH_DASH_RATE        msg/s sent to the dashboard's topic (default 10000)
+#   BENCH_DASH_SECONDS     measured seconds under load (default 10)
+#   BENCH_DASH_IDLE_SECONDS  measured idle seconds (default 10)
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -41,6 +48,12 @@ PEER_LABEL=${PEER_LABEL:-peer}
 PERF_SRC=${RDKAFKA_PERF_SRC:-/usr/share/doc/librdkafka-dev/examples/rdkafka_performance.c}
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 LOG_DIR=${BENCH_LOG_DIR:-$BIN_DIR/logs/$(date +%Y%m%d-%H%M%S)}
+DASH_RATE=${BENCH_DASH_RATE:-10000}
+DASH_SECONDS=${BENCH_DASH_SECONDS:-10}
+DASH_IDLE_SECONDS=${BENCH_DASH_IDLE_SECONDS:-10}
+if [[ -n ${BENCH_DASHBOARD:-} ]]; then DASHBOARD=$BENCH_DASHBOARD
+elif [[ -n ${BENCH_BOOTSTRAP:-} ]]; then DASHBOARD=0
+else DASHBOARD=1; fi
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -69,7 +82,7 @@ build_tools() {
             "$perf_c" $rk_flags || die "building rdkafka_performance failed"
     fi
     local t
-    for t in latency mktopic; do
+    for t in latency mktopic rateprod; do
         if [[ ! -x $BIN_DIR/$t || $BENCH_DIR/$t.c -nt $BIN_DIR/$t ]]; then
             # shellcheck disable=SC2086
             gcc -O2 -Wall -o "$BIN_DIR/$t" "$BENCH_DIR/$t.c" $rk_flags -lpthread \
@@ -350,6 +363,49 @@ run_kappa_like() { # label kind(kappa|peer)
     [[ -n $STOP_NOTE ]] && note "$STOP_NOTE"
 }
 
+# The dashboard: `kappa` (built-in broker + dashboard) in tmux at 120x40 with
+# --memory on its own port, Consumer-Term on dash-bench. bench/dashboard.py
+# measures the kappa process's CPU idle and while bench/rateprod sends
+# DASH_RATE msg/s, the Tab -> hint bar response under that load, and whether
+# Consumer-Term ends on the last message. Results go in the first column.
+bench_dashboard() { # label
+    local L=$1 out=$LOG_DIR/dashboard.log line
+    if [[ ! -x $KAPPA_BIN ]]; then note "dashboard: skipped, $KAPPA_BIN not found"; return 0; fi
+    if ! command -v tmux >/dev/null; then note "dashboard: skipped, tmux not installed"; return 0; fi
+    if ! command -v python3 >/dev/null; then note "dashboard: skipped, python3 not found"; return 0; fi
+    log "dashboard: $KAPPA_BIN in tmux 120x40 (--memory); idle ${DASH_IDLE_SECONDS}s, then ${DASH_RATE} msg/s x ${DASH_SECONDS}s"
+    timeout -k 10 $((DASH_IDLE_SECONDS + DASH_SECONDS + 180)) python3 "$BENCH_DIR/dashboard.py" \
+        --kappa "$KAPPA_BIN" --producer "$BIN_DIR/rateprod" --rate "$DASH_RATE" \
+        --seconds "$DASH_SECONDS" --idle-seconds "$DASH_IDLE_SECONDS" --size "$MSG_SIZE" \
+        --log-dir "$LOG_DIR" >"$out"
+    local rc=$?
+    while IFS= read -r line; do note "${line#NOTE }"; done < <(grep '^NOTE ' "$out")
+    line=$(grep '^RESULT' "$out" | tail -n1)
+    if [[ -z $line ]]; then
+        fail "dashboard: no result (rc=$rc, see $out)"
+        return 0
+    fi
+    ((rc != 0)) && FAILED=1
+    local idle load p50 max last
+    idle=$(kv idle_pct "$line"); load=$(kv load_pct "$line")
+    p50=$(kv key_p50_ms "$line"); max=$(kv key_max_ms "$line"); last=$(kv last_seen_s "$line")
+    dash_val() { [[ $1 == NA || -z $1 ]] && echo FAIL || echo "$1"; }
+    R[$L:dash_idle]=$(dash_val "$idle")
+    R[$L:dash_load]=$(dash_val "$load")
+    R[$L:dash_keys]="$(dash_val "$p50")/$(dash_val "$max")"
+    R[$L:dash_lag]="$(dash_val "$(kv lag_p50_ms "$line")")/$(dash_val "$(kv lag_max_ms "$line")")"
+    R[$L:dash_last]=$(dash_val "$last")
+    # Targets (issue 4): idle < 1% of a core, < 25% at 10,000 msg/s, keys within 100 ms.
+    awk -v x="$idle" 'BEGIN { exit !(x != "NA" && x + 0 >= 1) }' &&
+        note "dashboard: TARGET MISSED: idle CPU ${idle}% of a core (target < 1%)"
+    awk -v x="$load" 'BEGIN { exit !(x != "NA" && x + 0 >= 25) }' &&
+        note "dashboard: TARGET MISSED: CPU ${load}% of a core at ${DASH_RATE} msg/s (target < 25%)"
+    awk -v x="$max" 'BEGIN { exit !(x != "NA" && x + 0 > 100) }' &&
+        note "dashboard: TARGET MISSED: slowest key response ${max} ms (target <= 100 ms)"
+    note "dashboard: $(kv key_n "$line") Tab presses under load; idle key response p50 $(kv idle_key_p50_ms "$line") ms; producer sent $(kv sent "$line"), delivered $(kv delivered "$line"); kappa exit status $(kv exit "$line")"
+    return 0
+}
+
 # ---------------------------------------------------------------- main
 build_tools
 RK_VERSION=$(pkg-config --modversion rdkafka 2>/dev/null || echo '?')
@@ -368,6 +424,11 @@ if [[ -n ${PEER_BOOTSTRAP:-} ]]; then
 elif [[ -n ${PEER_CMD:-} ]]; then
     LABELS+=("$PEER_LABEL")
     run_kappa_like "$PEER_LABEL" peer
+fi
+
+if [[ $DASHBOARD == 1 ]]; then
+    bench_dashboard "$MAIN_LABEL"
+    [[ -n ${BENCH_BOOTSTRAP:-} ]] && note "dashboard rows: $KAPPA_BIN's built-in broker, not $BENCH_BOOTSTRAP"
 fi
 
 # ---------------------------------------------------------------- table
@@ -391,10 +452,23 @@ ROWS=(
     "cpu_l|broker CPU at ${LAT_RATE} msg/s|% core|lower"
     "rss|broker peak RSS (VmHWM)|MB|lower"
 )
+if [[ $DASHBOARD == 1 ]]; then
+    ROWS+=(
+        "dash_idle|dashboard CPU idle|% core|lower"
+        "dash_load|dashboard CPU at ${DASH_RATE} msg/s|% core|lower"
+        "dash_keys|dashboard key response p50/max|ms|lower"
+        "dash_lag|dashboard consumer lag p50/max|ms|lower"
+        "dash_last|dashboard last msg shown after|s|lower"
+    )
+fi
 
 {
     printf 'Kappa benchmark: %s x %s B records, 1 partition, acks=1, linger.ms=5 (throughput); %s msg/s for %ss, fetch.wait.max.ms=500 (latency); librdkafka %s\n' \
         "$MESSAGES" "$MSG_SIZE" "$LAT_RATE" "$LAT_SECONDS" "$RK_VERSION"
+    if [[ $DASHBOARD == 1 ]]; then
+        printf 'Dashboard: kappa --memory in tmux 120x40, Consumer-Term on dash-bench; CPU = whole kappa process (built-in broker included) idle %ss and at %s msg/s x %ss; key = Tab to hint bar change\n' \
+            "$DASH_IDLE_SECONDS" "$DASH_RATE" "$DASH_SECONDS"
+    fi
     hdr=$(printf '%-32s %-7s' metric unit)
     for L in "${LABELS[@]}"; do hdr+=$(printf ' %12s' "$L"); done
     if ((${#LABELS[@]} > 1)); then hdr+=$(printf ' %12s %s' "${LABELS[0]}/${LABELS[1]}" better); fi
