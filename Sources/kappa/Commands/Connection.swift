@@ -14,8 +14,14 @@ struct Connection {
     /// Runs `body` with an admin client that is closed afterwards; client errors become one line.
     func withAdmin<T>(_ body: (KafkaAdmin) throws -> T) throws -> T {
         let admin = try self.wrap { try KafkaAdmin(config: self.config, logger: self.logger) }
-        defer { admin.close() }
-        return try self.wrap { try body(admin) }
+        do {
+            let result = try self.wrap { try body(admin) }
+            admin.close()
+            return result
+        } catch {
+            AbandonedClients.keep(admin)
+            throw error
+        }
     }
 
     /// The topic as Metadata describes it; fails in one line when it does not exist.
@@ -40,6 +46,9 @@ struct Connection {
     }
 
     func describe(_ error: KafkaClientError) -> String {
+        if error.name == "_UNSUPPORTED_FEATURE" {
+            return "\(error.description): this cluster does not offer that request"
+        }
         let unreachable: Set<String> = ["_TIMED_OUT", "_TRANSPORT", "_ALL_BROKERS_DOWN", "_RESOLVE", "_DESTROY"]
         guard unreachable.contains(error.name) else { return error.description }
         let cluster = self.clusterName == self.config.bootstrapServers
