@@ -65,6 +65,10 @@ public struct JSONRecord: Sendable, Equatable {
             wire = try JSONDecoder().decode(Wire.self, from: Data(line.utf8))
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             throw ParseError(description: Self.describe(context))
+        } catch let DecodingError.keyNotFound(key, context) {
+            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            let name = path.hasPrefix(".") ? String(path.dropFirst()) : path
+            throw ParseError(description: "\(name.isEmpty ? "" : name + ": ")\"\(key.stringValue)\" is missing")
         } catch let DecodingError.dataCorrupted(context) {
             throw ParseError(description: context.codingPath.isEmpty ? "not a JSON object" : Self.describe(context))
         } catch {
