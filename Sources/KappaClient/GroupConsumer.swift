@@ -106,7 +106,7 @@ public final class GroupConsumer: Sendable {
         var errors: [String] = []
         do {
             try handle.withHandle { handle in
-                var timeout: Int32 = 100
+                var timeout: Int32 = 250
                 while records.count < Self.maxBatch, let message = rd_kafka_consumer_poll(handle, timeout) {
                     defer { rd_kafka_message_destroy(message) }
                     timeout = 0

@@ -43,7 +43,7 @@ public final class ProducerClient: Sendable {
         self.handle = handle
         self.logger = logger
         self.poller = PollLoop(name: "kappa-producer") {
-            (try? handle.withHandle { rd_kafka_poll($0, 100) }) != nil
+            (try? handle.withHandle { rd_kafka_poll($0, 250) }) != nil
         }
     }
 

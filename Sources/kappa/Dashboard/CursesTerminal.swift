@@ -52,6 +52,16 @@ final class CursesTerminal {
         return (Int(width), Int(height))
     }
 
+    /// Sleeps until the keyboard (or a resize) or `wakeDescriptor` has something, or the timeout passes.
+    /// Returns true when there may be input for `readKey`.
+    func waitForInput(wakeDescriptor: Int32, timeoutMilliseconds: Int32) -> Bool {
+        var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0)]
+        let ready = poll(&fds, 2, timeoutMilliseconds)
+        // EINTR is SIGWINCH (or another signal): let curses report the resize.
+        return ready < 0 || fds[0].revents != 0
+    }
+
     /// The next key, or nil when none arrived within the input timeout.
     func readKey() -> Key? {
         var wide: wint_t = 0

@@ -91,6 +91,8 @@ final class DashboardController: Sendable {
     // MARK: Consumer-Term
 
     private let subscription = Mutex<(group: String, topic: String, waiting: Bool)?>(nil)
+    private let lastTopics = Mutex<[String]?>(nil)
+    private let lastGroups = Mutex<[String]?>(nil)
 
     private func subscribe(group: String, topic: String) {
         self.consumer.withLock { consumer in
@@ -99,8 +101,14 @@ final class DashboardController: Sendable {
         }
         var config = self.config
         config.clientId = "kappa-console"
-        // A topic created after subscribing is noticed within seconds, not librdkafka's default 5 minutes.
-        config.properties["topic.metadata.refresh.interval.ms"] = config.properties["topic.metadata.refresh.interval.ms"] ?? "2000"
+        let exists = (try? self.admin.listTopics().contains { $0.name == topic }) ?? true
+        if !exists {
+            // Until the topic exists, look for it every 2 s rather than librdkafka's 5 minutes; the
+            // offsets refresh re-subscribes with the defaults once it appears.
+            config.properties["topic.metadata.refresh.interval.ms"] = config.properties["topic.metadata.refresh.interval.ms"] ?? "2000"
+        }
+        // Parked fetches are answered as soon as data arrives, so a longer wait only saves idle requests.
+        config.properties["fetch.wait.max.ms"] = config.properties["fetch.wait.max.ms"] ?? "2000"
         do {
             let consumer = try GroupConsumer(
                 config: config, groupId: group, autoOffsetReset: "earliest", logger: self.logger,
@@ -111,7 +119,6 @@ final class DashboardController: Sendable {
                 onError: { _ in })
             try consumer.subscribe([topic])
             self.consumer.withLock { $0 = consumer }
-            let exists = (try? self.admin.listTopics().contains { $0.name == topic }) ?? true
             self.subscription.withLock { $0 = (group, topic, !exists) }
             self.events.post(.consumerState(group: group, topic: topic, error: exists ? nil : "topic '\(topic)' does not exist yet"))
         } catch {
@@ -149,9 +156,18 @@ final class DashboardController: Sendable {
     private func refreshOffsets() {
         do {
             let topics = try self.admin.listTopics()
-            self.events.post(.topics(topics.map(\.name)))
+            let names = topics.map(\.name)
+            if self.lastTopics.withLock({ last in defer { last = names }; return last != names }) {
+                self.events.post(.topics(names))
+            }
+            if let waiting = self.subscription.withLock({ $0 }), waiting.waiting, names.contains(waiting.topic) {
+                self.consumerQueue.async { self.subscribe(group: waiting.group, topic: waiting.topic) }
+            }
             let listings = try self.admin.listGroups()
-            self.events.post(.groups(listings.map(\.groupId).sorted()))
+            let groupNames = listings.map(\.groupId).sorted()
+            if self.lastGroups.withLock({ last in defer { last = groupNames }; return last != groupNames }) {
+                self.events.post(.groups(groupNames))
+            }
             guard let name = self.selectedTopic.withLock({ $0 }) else { return }
             guard let topic = topics.first(where: { $0.name == name }) else {
                 self.events.post(.offsets(OffsetsSnapshot(topic: name, partitions: [], groups: [], takenAt: Self.nowMs())))

@@ -24,6 +24,7 @@ final class DashboardLoop: Sendable {
     /// Asks the loop to end (SIGTERM); it restores the terminal on its own thread.
     func requestStop() {
         self.stopRequested.withLock { $0 = true }
+        self.controller.events.wake()
     }
 
     /// Runs until the user quits; returns after the terminal is restored. Throws if the theme cannot load.
@@ -44,7 +45,8 @@ final class DashboardLoop: Sendable {
     }
 
     private func loop() throws {
-        let terminal = CursesTerminal(inputTimeoutMilliseconds: 50, noColor: self.noColor)
+        // Keys are read without waiting (0 ms): the loop sleeps in poll() on the terminal and the event queue.
+        let terminal = CursesTerminal(inputTimeoutMilliseconds: 0, noColor: self.noColor)
         defer { terminal.close() }
         let theme: Theme
         do {
@@ -60,23 +62,29 @@ final class DashboardLoop: Sendable {
         self.controller.start()
         // State changes only through apply, handle and resize: a flag is enough to skip idle frames.
         var dirty = true
+        let events = self.controller.events
         while !state.wantsQuit, !self.stopRequested.withLock({ $0 }) {
-            let events = self.controller.events.drain()
-            for event in events { state.apply(event) }
-            if dirty || !events.isEmpty {
+            let pending = events.drain()
+            for event in pending { state.apply(event) }
+            if dirty || !pending.isEmpty {
                 terminal.draw(renderDashboard(state, width: size.width, height: size.height, theme: theme))
                 dirty = false
             }
-            guard let key = terminal.readKey() else { continue }
-            dirty = true
-            if key == .resize {
-                size = terminal.size
-                state.resize(width: size.width, height: size.height)
-                terminal.invalidate()
-            }
-            for effect in state.handle(key) {
-                if effect == .quit { continue }
-                self.controller.perform(effect)
+            // SIGWINCH may land on any thread and need not interrupt this poll: curses reports the
+            // resize on the next read, so read (without waiting) after every wake-up, and wake at
+            // least four times a second.
+            _ = terminal.waitForInput(wakeDescriptor: events.wakeDescriptor, timeoutMilliseconds: 250)
+            while let key = terminal.readKey() {
+                dirty = true
+                if key == .resize {
+                    size = terminal.size
+                    state.resize(width: size.width, height: size.height)
+                    terminal.invalidate()
+                }
+                for effect in state.handle(key) where effect != .quit {
+                    self.controller.perform(effect)
+                }
+                if state.wantsQuit { break }
             }
         }
     }
