@@ -82,9 +82,15 @@ struct ConsumeCommand: ParsableCommand {
             starts = try self.start.resolve(partitions, admin: admin, timeoutMs: connection.timeoutMs)
         }
         let errors = ConsumerErrors()
+        var config = connection.config
+        if self.exitAtEnd, config.properties["fetch.wait.max.ms"] == nil {
+            // The end of a partition is only reported once a fetch comes back empty: do not let the
+            // broker hold that fetch for librdkafka's default half second.
+            config.properties["fetch.wait.max.ms"] = "50"
+        }
         let consumer = try connection.wrap {
             try StreamConsumer(
-                config: connection.config, groupId: self.group, autoOffsetReset: self.start == .end ? "latest" : "earliest",
+                config: config, groupId: self.group, autoOffsetReset: self.start == .end ? "latest" : "earliest",
                 logger: connection.logger, onError: errors.callback)
         }
         defer { consumer.close() }

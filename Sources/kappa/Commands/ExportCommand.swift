@@ -38,8 +38,13 @@ struct ExportCommand: ParsableCommand {
         var pending = Set(ends.filter { $0.value > (starts[$0.key] ?? 0) }.keys)
         guard !pending.isEmpty else { return }
         let errors = ConsumerErrors()
+        var config = connection.config
+        if config.properties["fetch.wait.max.ms"] == nil {
+            // Partitions ending in a gap (transaction markers) finish on an empty fetch: keep it short.
+            config.properties["fetch.wait.max.ms"] = "50"
+        }
         let consumer = try connection.wrap {
-            try StreamConsumer(config: connection.config, groupId: nil, logger: connection.logger, onError: errors.callback)
+            try StreamConsumer(config: config, groupId: nil, logger: connection.logger, onError: errors.callback)
         }
         defer { consumer.close() }
         try connection.wrap { try consumer.assign(starts.filter { pending.contains($0.key) }) }
