@@ -263,3 +263,32 @@ def test_progress_only_on_a_terminal(broker, topic):
     proc, terminal = with_terminal_stderr("import", topic + "-copy", input=piped.stdout)
     assert proc.returncode == 0 and proc.stdout == b""
     assert "imported 3000 of 3000 records" in terminal, terminal
+
+
+def test_interrupted_group_consumer_commits_what_it_printed(broker, topic):
+    """Ctrl-C (SIGINT) ends `consume -G` cleanly: exit 0, the group left, its offsets committed."""
+    import signal
+
+    b = broker.bootstrap
+    group = topic + "-g"
+    ok(kappa("produce", topic, input="".join(f"v{i}\n" for i in range(5)), bootstrap=b))
+    proc = subprocess.Popen([str(kappa_bin()), "consume", topic, "-G", group, "--bootstrap-server", b],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        printed = []
+        deadline = time.monotonic() + 20
+        while len(printed) < 5 and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            printed.append(line)
+        assert len(printed) == 5, printed
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(15) == 0
+        assert proc.stderr.read() == b""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    rows = table(ok(kappa("groups", "describe", group, bootstrap=b)))
+    assert sum(int(row["CURRENT-OFFSET"]) for row in rows) == 5

@@ -94,8 +94,12 @@ def test_contexts_and_the_default_address(broker, topic, tmp_path):
     assert topic in ok(kappa("topics", "list", "--context", "lab", env=env)).lines()
     one_line_error(kappa("topics", "list", "--context", "nope", env=env), "unknown context 'nope'")
     one_line_error(kappa("topics", "list", "--context", "dead", "--timeout", "1", env=env), "dead")
-    # -X bootstrap.servers overrides the context, as librdkafka's own property.
+    # -X bootstrap.servers overrides the context, as librdkafka's own property; -F reads them from a file.
     assert topic in ok(kappa("topics", "list", "--context", "dead", "-X", f"bootstrap.servers={b}", env=env)).lines()
+    properties = tmp_path / "client.properties"
+    properties.write_text(f"# kcat-style\nbootstrap.servers={b}\nclient.id = from-file\n")
+    assert topic in ok(kappa("topics", "list", "--context", "dead", "-F", str(properties), env=env)).lines()
+    one_line_error(kappa("topics", "list", "-F", str(tmp_path / "missing.properties"), env=env), "missing.properties")
 
     # Without any cluster option the commands use the built-in broker's address, 127.0.0.1:9092.
     if not port_is_free(9092):

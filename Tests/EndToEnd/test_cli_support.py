@@ -54,7 +54,10 @@ def kappa(*args, bootstrap: str | None = None, input: bytes | str | None = None,
     started = time.monotonic()
     proc = subprocess.run(argv, input=input if input is not None else b"", capture_output=True,
                           timeout=timeout, env={**os.environ, **(env or {})})
-    return Run(argv, proc, time.monotonic() - started)
+    run = Run(argv, proc, time.monotonic() - started)
+    if os.environ.get("CLI_TIMING"):
+        print(f"{run.elapsed:6.2f}s {' '.join(argv[1:6])}")
+    return run
 
 
 def ok(run: Run) -> Run:
