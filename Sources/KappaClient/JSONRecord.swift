@@ -74,7 +74,9 @@ public struct JSONRecord: Sendable, Equatable {
         } catch {
             throw ParseError(description: "not a JSON record")
         }
-        guard wire.hasKey, wire.hasValue else { throw ParseError(description: "a record needs \"key\" and \"value\" (null for none)") }
+        guard wire.hasKey, wire.hasValue else {
+            throw ParseError(description: "a record needs \"key\" and \"value\" (null for none)")
+        }
         if let partition = wire.partition, partition < 0 {
             throw ParseError(description: "partition \(partition) is negative")
         }
@@ -86,7 +88,8 @@ public struct JSONRecord: Sendable, Equatable {
             headers: try (wire.headers ?? []).enumerated().map { index, header in
                 RecordHeader(
                     key: header.key,
-                    value: try Self.bytes(header.value, base64: header.valueBase64 ?? false, field: "headers[\(index)].value"))
+                    value: try Self.bytes(
+                        header.value, base64: header.valueBase64 ?? false, field: "headers[\(index)].value"))
             })
     }
 

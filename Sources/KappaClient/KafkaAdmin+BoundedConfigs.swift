@@ -4,7 +4,9 @@ extension KafkaAdmin {
     /// `topicConfigs` with its own bound: librdkafka sends DescribeConfigs to the controller and waits
     /// for one to be known, which on a cluster reporting none (librdkafka's mock cluster) lasts the
     /// whole request timeout. Callers for whom configs are optional ask with a short `timeoutMs`.
-    public func topicConfigs(_ name: String, timeoutMs: Int32) throws -> [(name: String, value: String?, isDefault: Bool)] {
+    public func topicConfigs(_ name: String, timeoutMs: Int32) throws -> [(
+        name: String, value: String?, isDefault: Bool
+    )] {
         try self.withAdminHandle { handle in
             guard let resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name) else {
                 throw KafkaClientError(RD_KAFKA_RESP_ERR__INVALID_ARG, "cannot describe topic '\(name)'")
@@ -17,7 +19,8 @@ extension KafkaAdmin {
                 start: { rd_kafka_DescribeConfigs(handle, &resources, 1, $0, $1) },
                 result: { event in
                     var count = 0
-                    let results = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event), &count)
+                    let results = rd_kafka_DescribeConfigs_result_resources(
+                        rd_kafka_event_DescribeConfigs_result(event), &count)
                     var entries: [(name: String, value: String?, isDefault: Bool)] = []
                     for result in AdminRequest.elements(results, count) {
                         let error = rd_kafka_ConfigResource_error(result)
@@ -35,7 +38,8 @@ extension KafkaAdmin {
                             entries.append(
                                 (
                                     name: CString.string(rd_kafka_ConfigEntry_name(entry)),
-                                    value: sensitive ? nil : rd_kafka_ConfigEntry_value(entry).map { String(cString: $0) },
+                                    value: sensitive
+                                        ? nil : rd_kafka_ConfigEntry_value(entry).map { String(cString: $0) },
                                     isDefault: rd_kafka_ConfigEntry_is_default(entry) != 0
                                 ))
                         }

@@ -33,7 +33,10 @@ public final class StreamConsumer: Sendable {
         } else {
             // librdkafka's consumer poll wants a group id; a reader that only assigns never joins it
             // and, with commits and offset stores off, never commits to it.
-            defaults += [("group.id", "kappa-stream-reader"), ("enable.auto.commit", "false"), ("enable.auto.offset.store", "false")]
+            defaults += [
+                ("group.id", "kappa-stream-reader"), ("enable.auto.commit", "false"),
+                ("enable.auto.offset.store", "false"),
+            ]
         }
         let tracker = groupId == nil ? nil : AssignmentTracker()
         let handle = try KafkaHandle(
@@ -61,7 +64,9 @@ public final class StreamConsumer: Sendable {
             let list = PartitionList.make(sorted.map { ($0.key, $0.value) })
             defer { rd_kafka_topic_partition_list_destroy(list) }
             let error = rd_kafka_assign(handle, list)
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaClientError(error, doing: "cannot assign partitions") }
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaClientError(error, doing: "cannot assign partitions")
+            }
         }
         self.assigned.withLock { $0 = sorted.map(\.key) }
     }
@@ -76,7 +81,8 @@ public final class StreamConsumer: Sendable {
             defer { rd_kafka_topic_partition_list_destroy(list) }
             let error = rd_kafka_subscribe(handle, list)
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                throw KafkaClientError(error, doing: "cannot subscribe group '\(groupId)' to \(topics.joined(separator: ", "))")
+                throw KafkaClientError(
+                    error, doing: "cannot subscribe group '\(groupId)' to \(topics.joined(separator: ", "))")
             }
         }
     }
@@ -103,7 +109,9 @@ public final class StreamConsumer: Sendable {
                     events.append(.record(ConsumedRecord(message: message)))
                 case RD_KAFKA_RESP_ERR__PARTITION_EOF:
                     let topic = current.rkt.map { CString.string(rd_kafka_topic_name($0)) } ?? ""
-                    events.append(.endOfPartition(TopicPartition(topic: topic, partition: current.partition), offset: current.offset))
+                    events.append(
+                        .endOfPartition(
+                            TopicPartition(topic: topic, partition: current.partition), offset: current.offset))
                 default:
                     events.append(.error(Self.error(message)))
                 }

@@ -6,9 +6,11 @@ extension KappaClientTests {
     @Suite struct BoundedConfigs {
         @Test(.timeLimit(.minutes(1))) func sameAnswerAndOwnBound() async throws {
             try await withBroker { broker in
-                let admin = try KafkaAdmin(config: ClientConfig(bootstrapServers: broker.bootstrap), logger: LogCapture().logger())
+                let admin = try KafkaAdmin(
+                    config: ClientConfig(bootstrapServers: broker.bootstrap), logger: LogCapture().logger())
                 defer { admin.close() }
-                try admin.createTopic("configured", partitions: 1, replicationFactor: 1, configs: ["retention.ms": "60000"])
+                try admin.createTopic(
+                    "configured", partitions: 1, replicationFactor: 1, configs: ["retention.ms": "60000"])
                 let bounded = try admin.topicConfigs("configured", timeoutMs: 3_000)
                 let plain = try admin.topicConfigs("configured")
                 #expect(bounded.map(\.name) == plain.map(\.name))

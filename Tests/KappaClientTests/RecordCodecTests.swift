@@ -7,7 +7,8 @@ import Testing
     static func record(
         key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader] = [], timestamp: Int64 = 1_700_000_000_123
     ) -> ConsumedRecord {
-        ConsumedRecord(topic: "t", partition: 2, offset: 41, timestamp: timestamp, key: key, value: value, headers: headers)
+        ConsumedRecord(
+            topic: "t", partition: 2, offset: 41, timestamp: timestamp, key: key, value: value, headers: headers)
     }
 
     @Test func jsonLineOfTextRecord() {
@@ -25,7 +26,8 @@ import Testing
         let record = Self.record(key: [0x6B, 0x00, 0xFF], value: nil, headers: headers, timestamp: -1)
         let line = JSONRecord(record).line
         #expect(
-            line == #"{"topic":"t","partition":2,"offset":41,"timestamp":null,"key":"awD/","key_b64":true,"value":null,"#
+            line
+                == #"{"topic":"t","partition":2,"offset":41,"timestamp":null,"key":"awD/","key_b64":true,"value":null,"#
                 + #""headers":[{"key":"bin","value":"//4=","value_b64":true},{"key":"bin","value":"dup"},"#
                 + #"{"key":"none","value":null},{"key":"empty","value":""}]}"#)
         let back = try JSONRecord(line: line)
@@ -39,7 +41,9 @@ import Testing
     /// Every byte value in keys, values and headers survives a line and back; empty stays empty.
     @Test func roundTripIsExact() throws {
         let all = (0...255).map { UInt8($0) }
-        let samples: [[UInt8]?] = [nil, [], all, Array("plain ✓ text\r\n".utf8), [0xC3], Array("\u{2028}\u{7F}\0".utf8)]
+        let samples: [[UInt8]?] = [
+            nil, [], all, Array("plain ✓ text\r\n".utf8), [0xC3], Array("\u{2028}\u{7F}\0".utf8),
+        ]
         for key in samples {
             for value in samples {
                 let record = Self.record(key: key, value: value, headers: [RecordHeader(key: "h", value: value)])
@@ -65,7 +69,9 @@ import Testing
         }
         #expect(failure("not json") == "not a JSON object")
         #expect(failure(#"{"value":"v"}"#).contains("\"key\""))
-        #expect(failure(#"{"key":"k","value":"%%%","value_b64":true}"#) == "value is flagged base64 but is not valid base64")
+        #expect(
+            failure(#"{"key":"k","value":"%%%","value_b64":true}"#) == "value is flagged base64 but is not valid base64"
+        )
         #expect(failure(#"{"key":"k","value":"v","partition":"x"}"#) == "partition has the wrong type")
         #expect(failure(#"{"key":"k","value":"v","partition":-3}"#) == "partition -3 is negative")
         #expect(failure(#"{"key":"k","value":"v","headers":[{"value":"x"}]}"#) == #"headers[0]: "key" is missing"#)
@@ -76,7 +82,8 @@ import Testing
             key: Array("k".utf8), value: Array("val".utf8),
             headers: [RecordHeader(key: "a", value: Array("1".utf8)), RecordHeader(key: "b", value: nil)])
         let format = try RecordFormat(#"%t|%p|%o|%T|%k|%s|%K|%S|%h|%%\n\t\\\x"#)
-        #expect(String(decoding: format.render(record), as: UTF8.self) == "t|2|41|1700000000123|k|val|1|3|a=1,b|%\n\t\\\\x")
+        #expect(
+            String(decoding: format.render(record), as: UTF8.self) == "t|2|41|1700000000123|k|val|1|3|a=1,b|%\n\t\\\\x")
         let nulls = try RecordFormat("%k:%s %K %S").render(Self.record(key: nil, value: nil))
         #expect(String(decoding: nulls, as: UTF8.self) == ": -1 -1")
         #expect(try RecordFormat("%s").render(Self.record(key: nil, value: [0, 0xFF])) == [0, 0xFF])

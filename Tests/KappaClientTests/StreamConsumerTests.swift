@@ -15,7 +15,8 @@ extension KappaClientTests {
             for partition in 0..<partitions {
                 for index in 0..<perPartition {
                     producer.send(
-                        topic: topic, partition: partition, key: Array("k\(index)".utf8), value: Array("p\(partition)-\(index)".utf8),
+                        topic: topic, partition: partition, key: Array("k\(index)".utf8),
+                        value: Array("p\(partition)-\(index)".utf8),
                         completion: deliveries.completion("\(partition)-\(index)"))
                 }
             }
@@ -23,7 +24,9 @@ extension KappaClientTests {
         }
 
         /// Polls until every assigned partition reported its end (or `seconds` pass).
-        static func readToEnd(_ consumer: StreamConsumer, seconds: Double = 15) async throws -> (records: [ConsumedRecord], ends: [TopicPartition: Int64]) {
+        static func readToEnd(_ consumer: StreamConsumer, seconds: Double = 15) async throws -> (
+            records: [ConsumedRecord], ends: [TopicPartition: Int64]
+        ) {
             var records: [ConsumedRecord] = []
             var ends: [TopicPartition: Int64] = [:]
             let done = try await eventually(within: seconds) {
@@ -60,7 +63,10 @@ extension KappaClientTests {
                 // A bounded poll returns no more than asked for.
                 try consumer.assign([p1: StreamConsumer.beginning])
                 var first: [ConsumerEvent] = []
-                _ = try await eventually { first = try consumer.poll(timeoutMs: 100, maxEvents: 2); return !first.isEmpty }
+                _ = try await eventually {
+                    first = try consumer.poll(timeoutMs: 100, maxEvents: 2)
+                    return !first.isEmpty
+                }
                 #expect(first.count <= 2)
             }
         }

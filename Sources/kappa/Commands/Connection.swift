@@ -51,7 +51,8 @@ struct Connection {
         }
         let unreachable: Set<String> = ["_TIMED_OUT", "_TRANSPORT", "_ALL_BROKERS_DOWN", "_RESOLVE", "_DESTROY"]
         guard unreachable.contains(error.name) else { return error.description }
-        let cluster = self.clusterName == self.config.bootstrapServers
+        let cluster =
+            self.clusterName == self.config.bootstrapServers
             ? self.config.bootstrapServers : "\(self.clusterName) (\(self.config.bootstrapServers))"
         return "\(error.description); cluster \(cluster)"
     }

@@ -9,7 +9,8 @@ struct ConnectionOptions: ParsableArguments {
 
     @OptionGroup var cluster: ClusterOptions
 
-    @Option(name: .long, help: ArgumentHelp("Seconds to wait for the cluster to answer a request.", valueName: "seconds"))
+    @Option(
+        name: .long, help: ArgumentHelp("Seconds to wait for the cluster to answer a request.", valueName: "seconds"))
     var timeout: Double = 10
 
     func validate() throws {

@@ -22,10 +22,18 @@ struct ConsumeCommand: ParsableCommand {
     @Argument(help: "The topic to read.")
     var topic: String
 
-    @Option(name: .customShort("G"), help: ArgumentHelp("Join this consumer group (and commit offsets) instead of reading every partition on its own.", valueName: "group"))
+    @Option(
+        name: .customShort("G"),
+        help: ArgumentHelp(
+            "Join this consumer group (and commit offsets) instead of reading every partition on its own.",
+            valueName: "group"))
     var group: String?
 
-    @Option(name: .customShort("o"), parsing: .unconditional, help: ArgumentHelp("Where to start: \(StartOffset.help). With -G only beginning or end, for partitions without a committed offset.", valueName: "offset"))
+    @Option(
+        name: .customShort("o"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Where to start: \(StartOffset.help). With -G only beginning or end, for partitions without a committed offset.",
+            valueName: "offset"))
     var start: StartOffset = .beginning
 
     @Option(name: [.customShort("p"), .long], help: "Read only this partition (not with -G).")
@@ -37,10 +45,16 @@ struct ConsumeCommand: ParsableCommand {
     @Option(name: .customShort("c"), help: ArgumentHelp("Exit after this many records.", valueName: "count"))
     var count: Int?
 
-    @Option(name: .customShort("f"), help: ArgumentHelp("Output format per record, as kcat's (tokens below).", valueName: "format"))
+    @Option(
+        name: .customShort("f"),
+        help: ArgumentHelp("Output format per record, as kcat's (tokens below).", valueName: "format"))
     var format: String?
 
-    @Flag(name: .long, help: "One JSON object per line: topic, partition, offset, timestamp, key, value (base64 with key_b64/value_b64 when not UTF-8), headers.")
+    @Flag(
+        name: .long,
+        help:
+            "One JSON object per line: topic, partition, offset, timestamp, key, value (base64 with key_b64/value_b64 when not UTF-8), headers."
+    )
     var json = false
 
     func validate() throws {
@@ -48,9 +62,12 @@ struct ConsumeCommand: ParsableCommand {
         if let count, count < 1 { throw ValidationError("-c must be at least 1") }
         if let format { _ = try Self.recordFormat(format) }
         if self.group != nil {
-            if self.partition != nil { throw ValidationError("-p cannot be combined with -G (the group assigns partitions)") }
+            if self.partition != nil {
+                throw ValidationError("-p cannot be combined with -G (the group assigns partitions)")
+            }
             if self.start != .beginning, self.start != .end {
-                throw ValidationError("with -G, -o takes only beginning or end; move a group's offsets with `kappa groups reset-offsets`")
+                throw ValidationError(
+                    "with -G, -o takes only beginning or end; move a group's offsets with `kappa groups reset-offsets`")
             }
         }
         if let partition, partition < 0 { throw ValidationError("--partition must not be negative") }
@@ -75,7 +92,8 @@ struct ConsumeCommand: ParsableCommand {
             var partitions = info.partitions.map { TopicPartition(topic: self.topic, partition: $0.id) }
             if let partition = self.partition {
                 guard partitions.contains(where: { $0.partition == partition }) else {
-                    throw CommandFailure("topic '\(self.topic)' has no partition \(partition) (it has \(partitions.count))")
+                    throw CommandFailure(
+                        "topic '\(self.topic)' has no partition \(partition) (it has \(partitions.count))")
                 }
                 partitions = [TopicPartition(topic: self.topic, partition: partition)]
             }

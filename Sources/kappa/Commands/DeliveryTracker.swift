@@ -35,7 +35,9 @@ final class DeliveryTracker: Sendable {
             DedicatedSleep.milliseconds(2)
         }
         self.state.withLock { $0.sent += 1 }
-        producer.send(topic: topic, partition: partition, key: key, value: value, headers: headers, timestamp: timestamp) {
+        producer.send(
+            topic: topic, partition: partition, key: key, value: value, headers: headers, timestamp: timestamp
+        ) {
             result in
             switch result {
             case .success(let delivery):
@@ -66,7 +68,9 @@ final class DeliveryTracker: Sendable {
         self.state.withLock { state in
             let missing = state.sent - state.delivered
             guard missing > 0 else { return nil }
-            let what = state.sent == 1 ? "the record was not delivered" : "\(missing) of \(state.sent) records were not delivered"
+            let what =
+                state.sent == 1
+                ? "the record was not delivered" : "\(missing) of \(state.sent) records were not delivered"
             return what + (state.firstFailure.map { ": \($0)" } ?? " in time")
         }
     }

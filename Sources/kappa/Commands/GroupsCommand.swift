@@ -6,6 +6,7 @@ struct GroupsCommand: ParsableCommand {
         commandName: "groups",
         abstract: "List, describe and delete consumer groups, and move their committed offsets.",
         subcommands: [
-            GroupsListCommand.self, GroupsDescribeCommand.self, GroupsResetOffsetsCommand.self, GroupsDeleteCommand.self,
+            GroupsListCommand.self, GroupsDescribeCommand.self, GroupsResetOffsetsCommand.self,
+            GroupsDeleteCommand.self,
         ])
 }

@@ -13,6 +13,7 @@ struct GroupsDeleteCommand: ParsableCommand {
 
     func run() throws {
         let connection = try self.connection.connect()
-        try StandardOutput.print(try connection.withAdmin { try AdminRunner(admin: $0).execute(.deleteGroup(self.group)) })
+        try StandardOutput.print(
+            try connection.withAdmin { try AdminRunner(admin: $0).execute(.deleteGroup(self.group)) })
     }
 }

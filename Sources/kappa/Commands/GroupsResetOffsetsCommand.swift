@@ -24,13 +24,21 @@ struct GroupsResetOffsetsCommand: ParsableCommand {
     @Flag(name: .long, help: "To each partition's end (nothing left to read).")
     var toLatest = false
 
-    @Option(name: .long, help: ArgumentHelp("To this offset on every partition (kept within the partition's range).", valueName: "N"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("To this offset on every partition (kept within the partition's range).", valueName: "N"))
     var toOffset: Int64?
 
-    @Option(name: .long, help: ArgumentHelp("To the first record at or after this time: 2026-01-31T12:00:00[.000][Z|+01:00] (local time without a zone) or milliseconds since the epoch.", valueName: "datetime"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "To the first record at or after this time: 2026-01-31T12:00:00[.000][Z|+01:00] (local time without a zone) or milliseconds since the epoch.",
+            valueName: "datetime"))
     var toDatetime: String?
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Move the committed offsets by N (negative: back).", valueName: "N"))
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: ArgumentHelp("Move the committed offsets by N (negative: back).", valueName: "N"))
     var shiftBy: Int64?
 
     @Flag(name: .long, help: "Apply the new offsets (without it, only print them).")
@@ -66,7 +74,8 @@ struct GroupsResetOffsetsCommand: ParsableCommand {
 
     func run() throws {
         let connection = try self.connection.connect()
-        let command = AdminCommand.resetOffsets(group: self.group, topic: self.topic, to: try self.spec(), execute: self.execute)
+        let command = AdminCommand.resetOffsets(
+            group: self.group, topic: self.topic, to: try self.spec(), execute: self.execute)
         try StandardOutput.print(try connection.withAdmin { try AdminRunner(admin: $0).execute(command) })
     }
 }

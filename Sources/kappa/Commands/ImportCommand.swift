@@ -23,7 +23,9 @@ struct ImportCommand: ParsableCommand {
     @Flag(name: .long, help: "Let the partitioner place records by key instead of keeping their partitions.")
     var repartition = false
 
-    @Option(name: [.customShort("r"), .long], help: "Replication factor if the topic is created (default: the cluster's default).")
+    @Option(
+        name: [.customShort("r"), .long],
+        help: "Replication factor if the topic is created (default: the cluster's default).")
     var replicationFactor: Int16 = -1
 
     func run() throws {
@@ -78,20 +80,24 @@ struct ImportCommand: ParsableCommand {
                 guard self.repartition || existing.partitions.count >= Int(partitions) else {
                     throw CommandFailure(
                         "topic '\(self.topic)' has \(existing.partitions.count) partition(s) but the records use \(partitions): "
-                            + "grow it with `kappa topics alter \(self.topic) --partitions \(partitions)` or pass --repartition")
+                            + "grow it with `kappa topics alter \(self.topic) --partitions \(partitions)` or pass --repartition"
+                    )
                 }
                 return
             }
-            try admin.createTopic(self.topic, partitions: partitions, replicationFactor: self.replicationFactor, configs: [:])
+            try admin.createTopic(
+                self.topic, partitions: partitions, replicationFactor: self.replicationFactor, configs: [:])
             let deadline = DispatchTime.now() + self.connection.timeout
             while DispatchTime.now() < deadline {
                 let topic = try admin.listTopics(timeoutMs: connection.timeoutMs).first { $0.name == self.topic }
-                if let topic, topic.partitions.count >= Int(partitions), topic.partitions.allSatisfy({ $0.leader >= 0 }) {
+                if let topic, topic.partitions.count >= Int(partitions), topic.partitions.allSatisfy({ $0.leader >= 0 })
+                {
                     return
                 }
                 DedicatedSleep.milliseconds(100)
             }
-            throw CommandFailure("topic '\(self.topic)' was created but its \(partitions) partition(s) did not appear in time")
+            throw CommandFailure(
+                "topic '\(self.topic)' was created but its \(partitions) partition(s) did not appear in time")
         }
     }
 }

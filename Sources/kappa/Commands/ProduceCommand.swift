@@ -22,16 +22,28 @@ struct ProduceCommand: ParsableCommand {
     @Argument(help: "The topic to send to.")
     var topic: String
 
-    @Option(name: .customShort("K"), help: ArgumentHelp("Key separator: the text before its first occurrence in a line is the key, the rest the value (lines without it have no key).", valueName: "separator"))
+    @Option(
+        name: .customShort("K"),
+        help: ArgumentHelp(
+            "Key separator: the text before its first occurrence in a line is the key, the rest the value (lines without it have no key).",
+            valueName: "separator"))
     var keySeparator: String?
 
-    @Option(name: .customShort("H"), help: ArgumentHelp("A header for every record, name=value (repeatable).", valueName: "name=value"))
+    @Option(
+        name: .customShort("H"),
+        help: ArgumentHelp("A header for every record, name=value (repeatable).", valueName: "name=value"))
     var headers: [String] = []
 
-    @Option(name: [.customShort("p"), .long], help: "Send every record to this partition (default: by key hash, or spread for records without a key).")
+    @Option(
+        name: [.customShort("p"), .long],
+        help: "Send every record to this partition (default: by key hash, or spread for records without a key).")
     var partition: Int32?
 
-    @Option(name: .long, help: "'string' sends the text as it is; 'json' sends key and value as JSON strings, as Python's json.dumps does (the course's put.py).")
+    @Option(
+        name: .long,
+        help:
+            "'string' sends the text as it is; 'json' sends key and value as JSON strings, as Python's json.dumps does (the course's put.py)."
+    )
     var serializer: Serializer = .string
 
     @Flag(name: .shortAndLong, help: "Print where each record landed: topic, partition and offset, tab-separated.")
@@ -80,7 +92,8 @@ struct ProduceCommand: ParsableCommand {
     /// Key and value of one line: split at the first occurrence of `separator`, or no key.
     static func split(_ line: [UInt8], at separator: [UInt8]?) -> (key: [UInt8]?, value: [UInt8]) {
         guard let separator, !separator.isEmpty, line.count >= separator.count else { return (nil, line) }
-        for start in 0...(line.count - separator.count) where line[start..<(start + separator.count)].elementsEqual(separator) {
+        for start in 0...(line.count - separator.count)
+        where line[start..<(start + separator.count)].elementsEqual(separator) {
             return (Array(line[..<start]), Array(line[(start + separator.count)...]))
         }
         return (nil, line)

@@ -31,7 +31,9 @@ final class StandardOutput {
     func flush() throws {
         var start = 0
         while start < self.buffer.count {
-            let written = self.buffer[start...].withUnsafeBytes { Foundation.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            let written = self.buffer[start...].withUnsafeBytes {
+                Foundation.write(STDOUT_FILENO, $0.baseAddress, $0.count)
+            }
             if written < 0 {
                 if errno == EINTR { continue }
                 self.buffer.removeAll()

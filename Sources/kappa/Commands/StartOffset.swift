@@ -36,7 +36,8 @@ enum StartOffset: ExpressibleByArgument, Equatable {
     {
         var byTime: [TopicPartition: Int64] = [:]
         if case .time(let ms) = self {
-            byTime = try admin.offsetsForTimes(Dictionary(uniqueKeysWithValues: partitions.map { ($0, ms) }), timeoutMs: timeoutMs)
+            byTime = try admin.offsetsForTimes(
+                Dictionary(uniqueKeysWithValues: partitions.map { ($0, ms) }), timeoutMs: timeoutMs)
         }
         var result: [TopicPartition: (offset: Int64, atEnd: Bool)] = [:]
         for tp in partitions {

@@ -16,11 +16,16 @@ struct TopicsCreateCommand: ParsableCommand {
     @Option(name: [.customShort("r"), .long], help: "Replication factor (default: the cluster's default).")
     var replicationFactor: Int16 = -1
 
-    @Option(name: .customLong("config"), help: ArgumentHelp("A topic config, key=value (repeatable), e.g. --config retention.ms=60000.", valueName: "key=value"))
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp(
+            "A topic config, key=value (repeatable), e.g. --config retention.ms=60000.", valueName: "key=value"))
     var configs: [String] = []
 
     func validate() throws {
-        guard self.partitions == -1 || self.partitions > 0 else { throw ValidationError("--partitions must be at least 1") }
+        guard self.partitions == -1 || self.partitions > 0 else {
+            throw ValidationError("--partitions must be at least 1")
+        }
         guard self.replicationFactor == -1 || self.replicationFactor > 0 else {
             throw ValidationError("--replication-factor must be at least 1")
         }

@@ -12,6 +12,7 @@ struct TopicsDeleteCommand: ParsableCommand {
 
     func run() throws {
         let connection = try self.connection.connect()
-        try StandardOutput.print(try connection.withAdmin { try AdminRunner(admin: $0).execute(.deleteTopic(self.name)) })
+        try StandardOutput.print(
+            try connection.withAdmin { try AdminRunner(admin: $0).execute(.deleteTopic(self.name)) })
     }
 }

@@ -13,6 +13,7 @@ struct TopicsDescribeCommand: ParsableCommand {
 
     func run() throws {
         let connection = try self.connection.connect()
-        try StandardOutput.print(try connection.withAdmin { try AdminRunner(admin: $0).execute(.describeTopic(self.name)) })
+        try StandardOutput.print(
+            try connection.withAdmin { try AdminRunner(admin: $0).execute(.describeTopic(self.name)) })
     }
 }
