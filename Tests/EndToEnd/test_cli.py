@@ -175,6 +175,7 @@ def test_groups_commands(cluster, topic):
     rest = ok(kappa("consume", topic, "-G", group, "-e", bootstrap=b)).lines()
     assert len(rest) == sum(1 for e in ends.values() if e > 0)
     assert {p: c for p, (c, _, _) in offsets().items()} == ends
+    assert ok(kappa("consume", topic, "-G", group, "-e", bootstrap=b)).stdout == b""  # at the end already
 
     assert ok(kappa("groups", "delete", group, bootstrap=b)).lines() == [
         f"Deletion of requested consumer groups ('{group}') was successful."]
