@@ -1,10 +1,17 @@
+import KappaLog
 import KappaWire
+import NIOCore
 
 extension Broker {
-    func produce(_ request: ProduceRequest, version: Int16) -> BrokerReply {
+    /// Appends each partition's batches. With `--flush always` the answer waits until every appended
+    /// partition is synced (on the `LogFlusher`, one sync for all produces waiting on a partition);
+    /// otherwise it is ready at once.
+    func produce(_ request: ProduceRequest, version: Int16, eventLoop: any EventLoop) -> EventLoopFuture<BrokerReply> {
         let now = Self.nowMs()
+        let mustSync = self.config.log.flush == .always
         var responses: [ProduceResponse.TopicProduceResponse] = []
         responses.reserveCapacity(request.topicData.count)
+        var syncs: [PendingSync] = []
         for topicData in request.topicData {
             var topic = self.topics.topic(topicData.name)
             if topic == nil { topic = self.autoCreate(topicData.name) }
@@ -26,6 +33,10 @@ extension Broker {
                 let result = partition.append(records, maxMessageBytes: maxMessageBytes, now: now)
                 if result.error != .none {
                     self.logger.warning("produce to \(topic.name)-\(data.index) rejected: \(result.error) \(result.message ?? "")")
+                } else if mustSync {
+                    let synced = partition.whenSynced(through: result.baseOffset, flusher: self.flusher, eventLoop: eventLoop)
+                    syncs.append(PendingSync(topic: responses.count, partition: partitions.count,
+                                             name: "\(topic.name)-\(data.index)", synced: synced))
                 }
                 partitions.append(.init(
                     index: data.index, errorCode: result.error.rawValue, baseOffset: result.baseOffset,
@@ -34,7 +45,30 @@ extension Broker {
             }
             responses.append(.init(name: topicData.name, partitionResponses: partitions))
         }
-        if request.acks == 0 { return .noResponse }
-        return self.reply(ProduceResponse(responses: responses, throttleTimeMs: 0), version: version)
+        // acks=0: nobody waits for an answer; the syncs still happen.
+        if request.acks == 0 { return eventLoop.makeSucceededFuture(.noResponse) }
+        let appended = ProduceResponse(responses: responses, throttleTimeMs: 0)
+        guard !syncs.isEmpty else { return eventLoop.makeSucceededFuture(self.reply(appended, version: version)) }
+        let waits = syncs
+        return EventLoopFuture.whenAllComplete(waits.map(\.synced), on: eventLoop).map { outcomes in
+            var response = appended
+            for (sync, outcome) in zip(waits, outcomes) {
+                guard case .failure(let error) = outcome else { continue }
+                self.logger.error("sync of \(sync.name) failed: \(error)")
+                let storageError = ErrorCode.kafkaStorageError
+                response.responses[sync.topic].partitionResponses[sync.partition].errorCode = storageError.rawValue
+                response.responses[sync.topic].partitionResponses[sync.partition].baseOffset = -1
+                response.responses[sync.topic].partitionResponses[sync.partition].errorMessage = "\(error)"
+            }
+            return self.reply(response, version: version)
+        }
     }
+}
+
+/// A produced partition whose answer waits for a sync: where it sits in the response.
+private struct PendingSync: Sendable {
+    var topic: Int
+    var partition: Int
+    var name: String
+    var synced: EventLoopFuture<Void>
 }

@@ -16,7 +16,8 @@ public final class Broker: Sendable {
     let groups: GroupCoordinator
     private let lock: DataDirectoryLock?
     private let stats = RequestStats()
-    private let maintenance = Mutex<RepeatedTask?>(nil)
+    /// Runs every sync of a partition log and the periodic maintenance, off the event loops.
+    let flusher = LogFlusher()
     private let connections = Mutex<Int>(0)
     let allocator = ByteBufferAllocator()
 
@@ -34,14 +35,13 @@ public final class Broker: Sendable {
         self.groups = GroupCoordinator(configuration: config.groups, offsets: offsets, logger: logger)
     }
 
-    /// Starts the periodic work: interval flushes, retention, and the request summary in the log.
+    /// Starts the periodic work: interval flushes, retention and the request summary in the log run
+    /// on the broker's `LogFlusher` thread (they may block on the disk, so never on an event loop);
+    /// the group coordinator's timers run on `eventLoop`.
     public func startMaintenance(on eventLoop: any EventLoop) {
         let tickMs: Int64
         if case .interval(let ms) = self.config.log.flush { tickMs = max(10, min(ms, 1000)) } else { tickMs = 1000 }
-        let task = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(tickMs), delay: .milliseconds(tickMs)) { _ in
-            self.runMaintenance()
-        }
-        self.maintenance.withLock { $0 = task }
+        self.flusher.repeatEvery(milliseconds: tickMs) { self.runMaintenance() }
         self.groups.start(on: eventLoop)
     }
 
@@ -62,7 +62,7 @@ public final class Broker: Sendable {
 
     /// Flushes and closes every partition log; the broker answers nothing afterwards.
     public func shutdown() {
-        self.maintenance.withLock { $0?.cancel() }
+        self.flusher.stop()
         self.groups.stop()
         self.topics.closeAll()
         self.groups.offsets.close()
@@ -106,7 +106,7 @@ public final class Broker: Sendable {
             case .metadata:
                 return eventLoop.makeSucceededFuture(self.metadata(try MetadataRequest(from: &body, version: version), version: version))
             case .produce:
-                return eventLoop.makeSucceededFuture(self.produce(try ProduceRequest(from: &body, version: version), version: version))
+                return self.produce(try ProduceRequest(from: &body, version: version), version: version, eventLoop: eventLoop)
             case .fetch:
                 return self.fetch(try FetchRequest(from: &body, version: version), version: version, eventLoop: eventLoop)
             case .listOffsets:

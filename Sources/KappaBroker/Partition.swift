@@ -3,9 +3,10 @@ import KappaWire
 import NIOCore
 import Synchronization
 
-/// One partition of a topic: its log, its idempotent-producer state and the fetches parked on it.
-/// The log is not thread-safe, so every access goes through this partition's lock; partitions never
-/// share a lock, so producers to different partitions do not contend.
+/// One partition of a topic: its log, its idempotent-producer state, the fetches parked on it and the
+/// produces waiting for a sync. The log is not thread-safe, so every access goes through this
+/// partition's lock; partitions never share a lock, so producers to different partitions do not
+/// contend. Nothing blocks on the disk while the lock is held: syncs run outside it (`flush`).
 public final class Partition: Sendable {
     public let topic: String
     public let index: Int32
@@ -15,6 +16,16 @@ public final class Partition: Sendable {
         var log: PartitionLog
         var producers = ProducerStateTable()
         var waiters: [FetchWaiter] = []
+        /// Produces waiting for their records to be synced (`whenSynced`).
+        var syncWaiters: [SyncWaiter] = []
+        /// A flush for `syncWaiters` is queued on the flusher and has not begun yet.
+        var isFlushQueued = false
+    }
+
+    struct SyncWaiter {
+        /// Answered once `log.syncedOffset` is above this offset.
+        var offset: Int64
+        var promise: EventLoopPromise<Void>
     }
 
     /// The outcome of a produce to this partition, as the Produce response reports it.
@@ -44,6 +55,11 @@ public final class Partition: Sendable {
 
     public var offsets: Offsets {
         self.state.withLock { Offsets(logStart: $0.log.logStartOffset, logEnd: $0.log.logEndOffset) }
+    }
+
+    /// Every offset below this is on stable storage (see `PartitionLog.syncedOffset`).
+    var syncedOffset: Int64 {
+        self.state.withLock { $0.log.syncedOffset }
     }
 
     /// Appends the batches of one Produce partition entry, after size and sequence checks.
@@ -140,17 +156,113 @@ public final class Partition: Sendable {
         }
     }
 
+    /// Periodic work (on the broker's `LogFlusher`): the interval flush if due, then retention.
     func maintain(now: Int64) throws {
+        try self.flush(beginningWith: { try $0.log.beginFlushIfDue(now: now) })
         try self.state.withLock { state in
-            try state.log.flushIfDue(now: now)
             _ = try state.log.enforceRetention(now: now)
         }
     }
 
+    /// Syncs everything appended so far. Blocks on the disk (not on an event loop, please).
     func flush() throws {
-        try self.state.withLock { try $0.log.flush() }
+        try self.flush(beginningWith: { try $0.log.beginFlush() })
     }
 
+    // MARK: Syncing
+
+    /// Succeeds once every record up to `offset` is on stable storage (`--flush always`: a produce is
+    /// answered only then), fails if the sync fails. Queues a flush on `flusher` unless one is queued
+    /// already; produces arriving while a sync runs share the next one.
+    ///
+    /// A batch's base offset is enough to wait for the whole batch: a flush covers the log up to its
+    /// end offset when it began, and appends are whole under the lock.
+    func whenSynced(through offset: Int64, flusher: LogFlusher, eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        enum Next { case synced, waitForQueuedFlush, queueFlush }
+        let promise = eventLoop.makePromise(of: Void.self)
+        let next = self.state.withLock { state -> Next in
+            guard state.log.syncedOffset <= offset else { return .synced }
+            state.syncWaiters.append(SyncWaiter(offset: offset, promise: promise))
+            if state.isFlushQueued { return .waitForQueuedFlush }
+            state.isFlushQueued = true
+            return .queueFlush
+        }
+        switch next {
+        case .synced:
+            promise.succeed(())
+        case .waitForQueuedFlush:
+            break
+        case .queueFlush:
+            flusher.async {
+                // Whatever is appended after the flag clears gets a flush of its own.
+                try? self.flush(beginningWith: { state in
+                    state.isFlushQueued = false
+                    return try state.log.beginFlush()
+                })
+            }
+        }
+        return promise.futureResult
+    }
+
+    /// One flush in three steps so the disk wait happens without the lock: `begin` captures the
+    /// unsynced files under the lock, `sync()` runs without it, and the outcome is recorded under it
+    /// again. Then the waiters it decided are answered: those now synced succeed; if the sync failed,
+    /// those it covered fail (their segments stay unsynced for the next flush to retry).
+    private func flush(beginningWith begin: (inout State) throws -> PendingFlush?) throws {
+        let flush: PendingFlush?
+        do {
+            flush = try self.state.withLock { try begin(&$0) }
+        } catch {
+            self.answerSyncWaiters(failure: (below: Int64.max, error: error))
+            throw error
+        }
+        guard let flush else {
+            // Nothing unsynced: waiters still here were covered by a flush that has not ended yet.
+            self.answerSyncWaiters()
+            return
+        }
+        do {
+            try flush.sync()
+        } catch {
+            self.state.withLock { $0.log.endFlush(flush, succeeded: false) }
+            self.answerSyncWaiters(failure: (below: flush.endOffset, error: error))
+            throw error
+        }
+        self.state.withLock { $0.log.endFlush(flush, succeeded: true) }
+        self.answerSyncWaiters()
+    }
+
+    /// Succeeds the sync waiters below `log.syncedOffset` and fails the others below `failure.below`
+    /// with `failure.error`. Promises are completed after the lock is released.
+    private func answerSyncWaiters(failure: (below: Int64, error: any Error)? = nil) {
+        let (synced, failed) = self.state.withLock { state -> ([SyncWaiter], [SyncWaiter]) in
+            guard !state.syncWaiters.isEmpty else { return ([], []) }
+            let syncedOffset = state.log.syncedOffset
+            var synced: [SyncWaiter] = []
+            var failed: [SyncWaiter] = []
+            var waiting: [SyncWaiter] = []
+            for waiter in state.syncWaiters {
+                if waiter.offset < syncedOffset {
+                    synced.append(waiter)
+                } else if let failure, waiter.offset < failure.below {
+                    failed.append(waiter)
+                } else {
+                    waiting.append(waiter)
+                }
+            }
+            state.syncWaiters = waiting
+            return (synced, failed)
+        }
+        for waiter in synced { waiter.promise.succeed(()) }
+        if let failure {
+            for waiter in failed { waiter.promise.fail(failure.error) }
+        }
+    }
+
+    // MARK: Lifecycle
+
+    /// Closes the log (syncing it); parked fetches wake, and produces waiting for a sync are answered
+    /// by the outcome of the close's own sync.
     func close() throws {
         let waiters = self.state.withLock { state -> [FetchWaiter] in
             let waiters = state.waiters
@@ -158,7 +270,14 @@ public final class Partition: Sendable {
             return waiters
         }
         for waiter in waiters { waiter.wake() }
-        try self.state.withLock { try $0.log.close() }
+        let (closed, syncWaiters) = self.state.withLock { state -> (Result<Void, any Error>, [SyncWaiter]) in
+            let closed = Result { try state.log.close() }
+            let syncWaiters = state.syncWaiters
+            state.syncWaiters.removeAll()
+            return (closed, syncWaiters)
+        }
+        for waiter in syncWaiters { waiter.promise.completeWith(closed) }
+        try closed.get()
     }
 
     func deleteFromDisk() throws {

@@ -18,6 +18,9 @@ protocol FileStorage: AnyObject {
     func truncate(to size: Int64) throws
     /// Forces written data to stable storage.
     func sync() throws
+    /// A handle that syncs this file's data from another thread (see `PendingFlush`); `nil` for a
+    /// file that has nothing to sync (memory).
+    func syncHandle() throws -> SyncHandle?
     /// Releases the file; further calls fail.
     func close() throws
     /// Closes (if needed) and removes the file.

@@ -3,7 +3,9 @@
 /// Kafka relies on replication and leaves flushing to the OS; a single node has no replicas,
 /// so the operator chooses between durability per write (`always`) and throughput (`interval`).
 public enum FlushPolicy: Sendable, Equatable, CustomStringConvertible {
-    /// Sync before every append returns.
+    /// Sync every append before it is acknowledged. `PartitionLog.append` does not sync by itself:
+    /// its owner flushes (`PartitionLog.beginFlush`) before answering, without holding the log's lock,
+    /// so one sync can cover every append waiting for it (the broker's `LogFlusher`).
     case always
     /// Sync data at most this many milliseconds after it was appended (see `PartitionLog.flushIfDue`).
     case interval(milliseconds: Int64)

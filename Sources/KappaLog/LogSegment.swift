@@ -23,8 +23,8 @@ final class LogSegment {
     private(set) var firstBatchTimestamp: Int64?
     /// Wall-clock creation (or load) time, for rolling segments whose batches carry no timestamps.
     let createdMs: Int64
-    /// Appended to since the last sync.
-    private(set) var isDirty = false
+    /// Appended to since the last sync, or since a flush of it began (`PartitionLog.beginFlush`).
+    var isDirty = false
     private var bytesSinceLastIndexEntry = 0
 
     init(

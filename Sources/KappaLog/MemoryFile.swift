@@ -46,6 +46,11 @@ final class MemoryFile: FileStorage {
         try self.checkOpen()
     }
 
+    func syncHandle() throws -> SyncHandle? {
+        try self.checkOpen()
+        return nil
+    }
+
     func close() throws {
         self.isOpen = false
     }

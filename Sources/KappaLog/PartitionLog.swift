@@ -24,6 +24,8 @@ public final class PartitionLog: @unchecked Sendable {
     public private(set) var logStartOffset: Int64
     /// When appended data was first left unsynced (drives `FlushPolicy.interval`).
     private var dirtySince: Int64?
+    /// Every offset below this is known to be on stable storage (see `syncedOffset`).
+    private var syncedEndOffset: Int64
     private var isClosed = false
 
     init(directory: String?, config: LogConfig, logger: Logger, segments: [LogSegment], logStartOffset: Int64,
@@ -35,6 +37,9 @@ public final class PartitionLog: @unchecked Sendable {
         self.segments = segments
         self.logStartOffset = logStartOffset
         self.lockDescriptor = lockDescriptor
+        // What was there at open counts as synced: a clean shutdown synced it, and after a crash
+        // nothing this process could do would make it more durable than recovery found it.
+        self.syncedEndOffset = segments.last?.nextOffset ?? logStartOffset
     }
 
     deinit {
@@ -88,6 +93,11 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// Number of segments (at least 1 while open).
     public var segmentCount: Int { self.segments.count }
+
+    /// Every offset below this is on stable storage: appends become durable when a flush that
+    /// began after them ends (`endFlush`). An in-memory log has nothing to sync, so for it this is
+    /// always `logEndOffset`.
+    public var syncedOffset: Int64 { self.directory == nil ? self.logEndOffset : self.syncedEndOffset }
 
     /// Base offsets of the segments, oldest first.
     public var segmentBaseOffsets: [Int64] { self.segments.map(\.baseOffset) }
@@ -160,12 +170,9 @@ public final class PartitionLog: @unchecked Sendable {
             index = end
         }
 
-        switch self.config.flush {
-        case .always:
-            try self.activeSegment?.flush()
-        case .interval:
-            if self.dirtySince == nil { self.dirtySince = now }
-        }
+        // Even with `FlushPolicy.always` the sync is left to the caller (`beginFlush`), which can
+        // do it without the lock that serialises this log and cover many appends with one sync.
+        if self.dirtySince == nil { self.dirtySince = now }
         return LogAppendInfo(
             firstOffset: firstOffset,
             lastOffset: nextOffset - 1,
@@ -390,17 +397,75 @@ public final class PartitionLog: @unchecked Sendable {
 
     // MARK: Flushing and lifecycle
 
-    /// Syncs every segment with unsynced appends.
+    /// Syncs every segment with unsynced appends, here and now (`beginFlush`, `sync`, `endFlush`).
     public func flush() throws {
-        guard !self.isClosed else { return }
-        for segment in self.segments { try segment.flush() }
-        self.dirtySince = nil
+        guard let flush = try self.beginFlush() else { return }
+        do {
+            try flush.sync()
+        } catch {
+            self.endFlush(flush, succeeded: false)
+            throw error
+        }
+        self.endFlush(flush, succeeded: true)
     }
 
-    /// For `FlushPolicy.interval`: flushes if data has been unsynced for at least the interval.
+    /// Flushes if appended data has been unsynced for at least the `FlushPolicy.interval`, or at all
+    /// with `FlushPolicy.always` (whose owner normally flushes before acknowledging each append).
     public func flushIfDue(now: Int64) throws {
-        guard case .interval(let milliseconds) = self.config.flush, let since = self.dirtySince else { return }
-        if now - since >= milliseconds { try self.flush() }
+        guard self.isFlushDue(now: now) else { return }
+        try self.flush()
+    }
+
+    /// `beginFlush()` if a flush is due (see `flushIfDue`), else `nil`.
+    public func beginFlushIfDue(now: Int64) throws -> PendingFlush? {
+        guard self.isFlushDue(now: now) else { return nil }
+        return try self.beginFlush()
+    }
+
+    private func isFlushDue(now: Int64) -> Bool {
+        guard let since = self.dirtySince else { return false }
+        switch self.config.flush {
+        case .always: return true
+        case .interval(let milliseconds): return now - since >= milliseconds
+        }
+    }
+
+    /// Captures every segment with unsynced appends for a sync outside this log's lock and counts
+    /// them as clean from now on; `nil` if there is nothing to sync. The caller must call
+    /// `sync()` on the result and then `endFlush(_:succeeded:)` (under the lock again).
+    public func beginFlush() throws -> PendingFlush? {
+        guard !self.isClosed else { return nil }
+        let dirty = self.segments.filter(\.isDirty)
+        guard !dirty.isEmpty else {
+            self.dirtySince = nil
+            return nil
+        }
+        let files = try dirty.compactMap { try $0.log.syncHandle() }
+        for segment in dirty { segment.isDirty = false }
+        let flush = PendingFlush(
+            endOffset: self.logEndOffset,
+            files: files,
+            segmentBaseOffsets: dirty.map(\.baseOffset),
+            dirtySince: self.dirtySince
+        )
+        self.dirtySince = nil
+        return flush
+    }
+
+    /// Records the outcome of `flush.sync()`: on success `syncedOffset` moves up to the flush's end
+    /// offset; on failure its segments count as unsynced again, so a later flush retries them.
+    public func endFlush(_ flush: PendingFlush, succeeded: Bool) {
+        guard !self.isClosed else { return }
+        if succeeded {
+            self.syncedEndOffset = max(self.syncedEndOffset, flush.endOffset)
+            return
+        }
+        for segment in self.segments where flush.segmentBaseOffsets.contains(segment.baseOffset) {
+            segment.isDirty = true
+        }
+        if let since = flush.dirtySince {
+            self.dirtySince = min(self.dirtySince ?? since, since)
+        }
     }
 
     /// Calls `body` with the header of every batch in the log, oldest first (used at start-up to

@@ -14,6 +14,8 @@ final class PosixFile: FileStorage {
     private var descriptor: Int32
     private(set) var size: Int64
     private(set) var lastModifiedMs: Int64
+    /// Made on the first `syncHandle()` call and kept while the file is open (one `dup` per file).
+    private var cachedSyncHandle: SyncHandle?
 
     var name: String { self.path }
 
@@ -120,10 +122,20 @@ final class PosixFile: FileStorage {
         guard result == 0 else { throw Posix.error("fdatasync", self.path) }
     }
 
+    func syncHandle() throws -> SyncHandle? {
+        try self.checkOpen()
+        if let handle = self.cachedSyncHandle { return handle }
+        let handle = try SyncHandle(duplicating: self.descriptor, path: self.path)
+        self.cachedSyncHandle = handle
+        return handle
+    }
+
     func close() throws {
         guard self.descriptor >= 0 else { return }
         let descriptor = self.descriptor
         self.descriptor = -1
+        // A flush in progress keeps its own reference; the duplicate closes when that is done too.
+        self.cachedSyncHandle = nil
         guard posixClose(descriptor) == 0 else { throw Posix.error("close", self.path) }
     }
 
