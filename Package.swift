@@ -40,6 +40,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "DequeModule", package: "swift-collections"),
         ]),
+        // Microbenchmarks of the broker's hot paths (CRC-32C, batch headers, log append, Produce/Fetch
+        // codecs); `make bench` runs the release build.
+        .executableTarget(name: "kappa-microbench", dependencies: [
+            "KappaWire", "KappaLog",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks"),
         // ncurses (wide-character build) for the dashboard's terminal.
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         .executableTarget(name: "kappa", dependencies: [
