@@ -23,14 +23,14 @@ struct ConsumeCommand: ParsableCommand {
     var topic: String
 
     @Option(
-        name: .customShort("G"),
+        name: .customShort("G", allowingJoined: true),
         help: ArgumentHelp(
             "Join this consumer group (and commit offsets) instead of reading every partition on its own.",
             valueName: "group"))
     var group: String?
 
     @Option(
-        name: .customShort("o"), parsing: .unconditional,
+        name: .customShort("o", allowingJoined: true), parsing: .unconditional,
         help: ArgumentHelp(
             "Where to start: \(StartOffset.help). With -G only beginning or end, for partitions without a committed offset.",
             valueName: "offset"))

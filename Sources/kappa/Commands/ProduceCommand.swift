@@ -23,14 +23,14 @@ struct ProduceCommand: ParsableCommand {
     var topic: String
 
     @Option(
-        name: .customShort("K"),
+        name: .customShort("K", allowingJoined: true),
         help: ArgumentHelp(
             "Key separator: the text before its first occurrence in a line is the key, the rest the value (lines without it have no key).",
             valueName: "separator"))
     var keySeparator: String?
 
     @Option(
-        name: .customShort("H"),
+        name: .customShort("H", allowingJoined: true),
         help: ArgumentHelp("A header for every record, name=value (repeatable).", valueName: "name=value"))
     var headers: [String] = []
 
