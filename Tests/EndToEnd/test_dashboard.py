@@ -95,7 +95,7 @@ def test_dashboard_session(tmp_path):
     data = tmp_path / "data"
     status = tmp_path / "status"
     command = (f"{kappa_bin()} --listen 127.0.0.1:{port} --data-dir {data} --log-file {tmp_path / 'kappa.log'}; "
-               f"echo EXITED rc=$? > {status}; stty -a >> {status}; sleep 30")
+               f"rc=$?; stty -a > {status}.tty; echo EXITED rc=$rc > {status}; sleep 30")
     screen = Screen(f"kappa-e2e-{os.getpid()}", command, 120, 40)
     try:
         screen.wait_text("kafka>")
@@ -170,8 +170,8 @@ def test_dashboard_session(tmp_path):
         focus(screen, "p pause")
         screen.keys("q")
         wait_until(lambda: status.exists() and "EXITED" in status.read_text(), 15, what="kappa to exit")
-        result = status.read_text()
-        assert "EXITED rc=0" in result
+        assert "EXITED rc=0" in status.read_text()
+        result = (tmp_path / "status.tty").read_text()  # written before the status line
         assert re.search(r"(?<!-)icanon", result) and re.search(r"(?<!-)echo\b", result), "terminal not restored"
     finally:
         screen.close()
