@@ -38,7 +38,8 @@ enum WireBenchmarks {
             ])
         ], throttleTimeMs: 0)
         figures += try Self.codec(produce, label: "Produce v\(Self.produceVersion) request (1 partition, 1 batch)",
-                                  response: produceResponse, version: Self.produceVersion, plan: plan)
+                                  response: produceResponse, version: Self.produceVersion, plan: plan,
+                                  responseLabel: "Produce v\(Self.produceVersion) response (1 partition)")
 
         let fetch = FetchRequest(maxWaitMs: 500, minBytes: 1, maxBytes: 52_428_800, sessionEpoch: -1, topics: [
             .init(topic: Samples.topic, partitions: [.init(fetchOffset: 123_456, partitionMaxBytes: 1_048_576)])
@@ -59,7 +60,7 @@ enum WireBenchmarks {
     /// responses; request encoding is the client's side, measured for comparison.
     private static func codec<Request: KafkaMessage, Response: KafkaMessage>(
         _ request: Request, label: String, response: Response, version: Int16, plan: TimingPlan,
-        responseLabel: String? = nil
+        responseLabel: String
     ) throws -> [Figure] {
         var encoded = ByteBuffer()
         request.write(to: &encoded, version: version)
@@ -79,11 +80,10 @@ enum WireBenchmarks {
             response.write(to: &output, version: version)
             blackHole(output.readableBytes)
         }
-        let responseName = responseLabel ?? label.replacingOccurrences(of: "request", with: "response")
         return [
             .nanoseconds("\(label) decode", decode),
             .nanoseconds("\(label) encode", encode),
-            .nanoseconds("\(responseName) encode", encodeResponse),
+            .nanoseconds("\(responseLabel) encode", encodeResponse),
         ]
     }
 }

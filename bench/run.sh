@@ -29,6 +29,8 @@
 #   BENCH_DASH_RATE        msg/s sent to the dashboard's topic (default 10000)
 #   BENCH_DASH_SECONDS     measured seconds under load (default 10)
 #   BENCH_DASH_IDLE_SECONDS  measured idle seconds (default 10)
+#   BENCH_MICRO            1 = run kappa-microbench first (default), 0 = skip it
+#   MICROBENCH_BIN         microbenchmark binary (default .build/release/kappa-microbench)
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -43,6 +45,7 @@ PHASE_TIMEOUT=${BENCH_PHASE_TIMEOUT:-300}
 START_TIMEOUT=${BENCH_START_TIMEOUT:-60}
 KAPPA_BIN=${KAPPA_BIN:-$ROOT/.build/release/kappa}
 KAPPA_ARGS=${KAPPA_ARGS:-}
+MICRO_BIN=${MICROBENCH_BIN:-$ROOT/.build/release/kappa-microbench}
 MAIN_LABEL=${BENCH_LABEL:-kappa}
 PEER_LABEL=${PEER_LABEL:-peer}
 PERF_SRC=${RDKAFKA_PERF_SRC:-/usr/share/doc/librdkafka-dev/examples/rdkafka_performance.c}
@@ -406,10 +409,30 @@ bench_dashboard() { # label
     return 0
 }
 
+# Benchmarks/ (kappa-microbench): CRC-32C, batch headers, log append, Produce/Fetch
+# codecs. Run first, while no broker or client competes for the CPU; its figures
+# follow the table.
+MICRO_LOG=""
+bench_micro() {
+    [[ ${BENCH_MICRO:-1} == 0 ]] && return 0
+    if [[ ! -x $MICRO_BIN ]]; then
+        note "microbenchmarks: skipped, $MICRO_BIN not found (swift build -c release)"
+        return 0
+    fi
+    log "microbenchmarks: $MICRO_BIN"
+    if timeout -k 5 300 "$MICRO_BIN" --data-dir "${BENCH_DATA_ROOT:-${TMPDIR:-/tmp}}" \
+            >"$LOG_DIR/microbench.log" 2>&1; then
+        MICRO_LOG=$LOG_DIR/microbench.log
+    else
+        fail "microbenchmarks: kappa-microbench failed (see $LOG_DIR/microbench.log)"
+    fi
+}
+
 # ---------------------------------------------------------------- main
 build_tools
 RK_VERSION=$(pkg-config --modversion rdkafka 2>/dev/null || echo '?')
 log "logs: $LOG_DIR"
+bench_micro
 
 LABELS=("$MAIN_LABEL")
 if [[ -n ${BENCH_BOOTSTRAP:-} ]]; then
@@ -489,6 +512,7 @@ fi
         fi
         echo "$line"
     done
+    if [[ -n $MICRO_LOG ]]; then echo; cat "$MICRO_LOG"; echo; fi
     for n in "${NOTES[@]}"; do echo "note: $n"; done
     echo "raw logs: $LOG_DIR"
 }
