@@ -12,6 +12,8 @@ final class DashboardLoop: Sendable {
     private let themeName: String?
     private let themesDirectory: String
     private let stopRequested = Mutex(false)
+    /// 25 frames a second at most for what arrives from the cluster.
+    static let frameInterval = Duration.milliseconds(40)
 
     init(controller: DashboardController, state: DashboardState, themeName: String?, themesDirectory: String, noColor: Bool) {
         self.controller = controller
@@ -63,17 +65,27 @@ final class DashboardLoop: Sendable {
         // State changes only through apply, handle and resize: a flag is enough to skip idle frames.
         var dirty = true
         let events = self.controller.events
+        var lastFrame = ContinuousClock.now
         while !state.wantsQuit, !self.stopRequested.withLock({ $0 }) {
             let pending = events.drain()
             for event in pending { state.apply(event) }
             if dirty || !pending.isEmpty {
                 terminal.draw(renderDashboard(state, width: size.width, height: size.height, theme: theme))
                 dirty = false
+                lastFrame = .now
             }
-            // SIGWINCH may land on any thread and need not interrupt this poll: curses reports the
-            // resize on the next read, so read (without waiting) after every wake-up, and wake at
-            // least four times a second.
-            _ = terminal.waitForInput(wakeDescriptor: events.wakeDescriptor, timeoutMilliseconds: 250)
+            // Events are drawn at most every frameInterval (a busy consumer posts thousands a second);
+            // keys are answered at once. SIGWINCH may land on any thread and need not interrupt this
+            // poll: curses reports the resize on the next read, so read (without waiting) after every
+            // wake-up, and wake at least four times a second.
+            let sinceFrame = ContinuousClock.now - lastFrame
+            if sinceFrame < Self.frameInterval {
+                let remaining = Self.frameInterval - sinceFrame
+                let ms = Int32(remaining.components.attoseconds / 1_000_000_000_000_000) + 1
+                _ = terminal.waitForInput(wakeDescriptor: -1, timeoutMilliseconds: ms)
+            } else {
+                _ = terminal.waitForInput(wakeDescriptor: events.wakeDescriptor, timeoutMilliseconds: 250)
+            }
             while let key = terminal.readKey() {
                 dirty = true
                 if key == .resize {
