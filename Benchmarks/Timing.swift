@@ -45,7 +45,9 @@ struct TimingPlan {
     /// Nanoseconds per operation of the fastest of `runs` rounds of exactly `iterations` calls, with
     /// `setUp` run untimed before each round (for work whose cost depends on state, e.g. a log that
     /// grows; the first round is a warm-up and not counted).
-    func nanosecondsPerOperation(iterations: Int, setUp: () throws -> Void = {}, _ body: () throws -> Void) rethrows -> Double {
+    func nanosecondsPerOperation(iterations: Int, setUp: () throws -> Void = {}, _ body: () throws -> Void) rethrows
+        -> Double
+    {
         try setUp()
         for _ in 0..<iterations { try body() }
         return try self.best(runs: self.runs, iterations: iterations, setUp: setUp, body)

@@ -6,7 +6,7 @@ struct Options {
     var plan = TimingPlan()
     var dataDirectory = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
 
-    init(arguments: [String]) throws {
+    init(arguments: [String]) throws(UsageError) {
         var remaining = arguments[...]
         while let argument = remaining.popFirst() {
             switch argument {
@@ -32,20 +32,28 @@ struct UsageError: Error {
     init(_ message: String?) { self.message = message }
 }
 
-let usage = "usage: kappa-microbench [--runs N (best of N rounds, default 5)] [--data-dir DIR (for the disk log, default $TMPDIR or /tmp)]"
+let usage = """
+    usage: kappa-microbench [--runs N] [--data-dir DIR]
+      --runs N        report the best of N timed rounds (default 5)
+      --data-dir DIR  where the disk log benchmark writes (default $TMPDIR or /tmp)
+    """
 let options: Options
 do {
     options = try Options(arguments: Array(CommandLine.arguments.dropFirst()))
-} catch let error as UsageError {
-    if let message = error.message { FileHandle.standardError.write(Data("kappa-microbench: \(message)\n".utf8)) }
-    print(usage)
-    exit(error.message == nil ? 0 : 2)
+} catch {
+    guard let message = error.message else {
+        print(usage)
+        exit(0)
+    }
+    FileHandle.standardError.write(Data("kappa-microbench: \(message)\n\(usage)\n".utf8))
+    exit(2)
 }
 
 #if DEBUG
 print("note: debug build; build with -c release for figures worth comparing")
 #endif
-print("Kappa microbenchmarks: best of \(options.plan.runs) rounds (~0.1 s each, after a warm-up); 1 GB = 10^9 B, 1 MB = 10^6 B")
+print("Kappa microbenchmarks: best of \(options.plan.runs) rounds (~0.1 s each, after a warm-up); "
+    + "1 GB = 10^9 B, 1 MB = 10^6 B")
 let width = 64
 print(padded("benchmark", width) + padded("value", 10, left: true) + "  unit")
 print(String(repeating: "-", count: width + 18))

@@ -34,7 +34,8 @@ extension Broker {
                 if result.error != .none {
                     self.logger.warning("produce to \(topic.name)-\(data.index) rejected: \(result.error) \(result.message ?? "")")
                 } else if mustSync {
-                    let synced = partition.whenSynced(through: result.baseOffset, flusher: self.flusher, eventLoop: eventLoop)
+                    let synced = partition.whenSynced(through: result.baseOffset, flusher: self.flusher,
+                                                      eventLoop: eventLoop)
                     syncs.append(PendingSync(topic: responses.count, partition: partitions.count,
                                              name: "\(topic.name)-\(data.index)", synced: synced))
                 }

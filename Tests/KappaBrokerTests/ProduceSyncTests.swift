@@ -32,7 +32,9 @@ import Testing
         return broker.produce(request, version: 7, eventLoop: self.loop)
     }
 
-    private func partitionResponse(_ reply: BrokerReply) throws -> ProduceResponse.TopicProduceResponse.PartitionProduceResponse {
+    private func partitionResponse(_ reply: BrokerReply) throws
+        -> ProduceResponse.TopicProduceResponse.PartitionProduceResponse
+    {
         guard case .response(var body) = reply else { throw TestError("no response") }
         let response = try ProduceResponse(from: &body, version: 7)
         return try #require(response.responses.first?.partitionResponses.first)
@@ -100,7 +102,8 @@ import Testing
 
 /// A fresh directory path under the temporary directory, removed with everything in it when released.
 final class TestDirectory: Sendable {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kappa-broker-tests-\(UUID().uuidString)").path
+    let path = FileManager.default.temporaryDirectory
+        .appendingPathComponent("kappa-broker-tests-\(UUID().uuidString)").path
 
     deinit {
         try? FileManager.default.removeItem(atPath: self.path)

@@ -68,7 +68,8 @@ import Testing
         try fixture.log.flushIfDue(now: 1_100)
         #expect(fixture.log.syncedOffset == 2)
         try fixture.append(records: 1, now: 5_000)
-        #expect(try fixture.log.beginFlushIfDue(now: 5_050)?.endOffset == nil, "the interval counts from the first unsynced append")
+        #expect(try fixture.log.beginFlushIfDue(now: 5_050)?.endOffset == nil,
+                "the interval counts from the first unsynced append")
         try fixture.log.flush()
         #expect(fixture.log.syncedOffset == 3)
     }
