@@ -38,7 +38,8 @@ test-swift:
 
 # Uses the debug binary that test-swift built; KAPPA_BIN=... overrides it.
 test-e2e:
-	KAPPA_BIN=$${KAPPA_BIN:-$(KAPPA_DEBUG)} $(PYTHON) -m pytest -q Tests/EndToEnd $(PYTEST_ARGS)
+	KAPPA_BIN=$${KAPPA_BIN:-$(KAPPA_DEBUG)} $(PYTHON) -m pytest -q Tests/EndToEnd -m 'not isolated' $(PYTEST_ARGS)
+	KAPPA_BIN=$${KAPPA_BIN:-$(KAPPA_DEBUG)} $(PYTHON) -m pytest -q Tests/EndToEnd -m isolated $(PYTEST_ARGS)
 
 bench: setup
 	$(SWIFT) build -c release

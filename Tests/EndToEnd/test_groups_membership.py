@@ -373,6 +373,10 @@ def test_killed_member_does_not_stall_a_joining_member_beyond_its_session(broker
             late.close()
 
 
+# In one process after ~90 other tests it failed twice (member A's pre-rebalance commit timed out
+# after 15 s while the group kept rebalancing); in a fresh process it passed every time (10 runs,
+# some with both cores loaded). Until that is explained it runs on its own; see the session note.
+@pytest.mark.isolated
 def test_commit_on_revoke_hands_partitions_over_without_redelivery(broker, topic):
     """kafka-python 3 with auto-commit commits its position when a rebalance revokes its
     partitions (OffsetCommit while the group prepares the rebalance). The member that gets a
