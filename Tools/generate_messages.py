@@ -31,6 +31,8 @@ PRIMITIVES = {
     "uuid": "KafkaUUID",
 }
 
+INTEGERS = ("int8", "int16", "uint16", "int32", "int64")
+
 
 def load(path):
     text = open(path, encoding="utf-8").read()
@@ -122,7 +124,7 @@ class Field:
             return "[]"
         t = self.type
         d = self.default
-        if t in ("int8", "int16", "uint16", "int32", "int64"):
+        if t in INTEGERS:
             if d is None or d == "":
                 return "0"
             return str(int(str(d), 0))
@@ -147,16 +149,8 @@ class Field:
 def reader(field, elem_type, nullable_expr):
     """Expression that reads one value of a primitive Kafka type from `buffer`."""
     t = elem_type
-    if t == "int8":
-        return "try buffer.readKafkaInt(Int8.self)"
-    if t == "int16":
-        return "try buffer.readKafkaInt(Int16.self)"
-    if t == "uint16":
-        return "try buffer.readKafkaInt(UInt16.self)"
-    if t == "int32":
-        return "try buffer.readKafkaInt(Int32.self)"
-    if t == "int64":
-        return "try buffer.readKafkaInt(Int64.self)"
+    if t in INTEGERS:
+        return f"try buffer.readKafkaInt({PRIMITIVES[t]}.self)"
     if t == "float64":
         return "try buffer.readKafkaFloat64()"
     if t == "bool":
@@ -178,7 +172,7 @@ def reader(field, elem_type, nullable_expr):
 
 def writer(elem_type, value, nullable):
     t = elem_type
-    if t in ("int8", "int16", "uint16", "int32", "int64"):
+    if t in INTEGERS:
         return f"buffer.writeInteger({value})"
     if t == "float64":
         return f"buffer.writeInteger({value}.bitPattern)"
