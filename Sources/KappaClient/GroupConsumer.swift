@@ -59,6 +59,18 @@ public final class GroupConsumer: Sendable {
         self.logger.debug("group '\(self.groupId)' subscribed to \(topics)")
     }
 
+    /// Asks the cluster for all topics' metadata now, so a subscription to a topic that was just created
+    /// is joined at once instead of at the next periodic refresh. Only a full listing updates the group's
+    /// view in librdkafka (a partial one could make subscribed topics look missing). Blocks up to `timeoutMs`.
+    public func refreshMetadata(timeoutMs: Int32 = 5000) throws {
+        try self.handle.withHandle { handle in
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let error = rd_kafka_metadata(handle, 1, nil, &metadata, timeoutMs)
+            if let metadata { rd_kafka_metadata_destroy(metadata) }
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaClientError(error, doing: "cannot refresh metadata") }
+        }
+    }
+
     /// Pauses (or resumes) fetching from every assigned partition, including ones assigned later, while
     /// the consumer stays in the group.
     public func pause(_ paused: Bool) {

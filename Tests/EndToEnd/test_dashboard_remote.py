@@ -114,6 +114,8 @@ def test_dashboard_on_librdkafkas_mock_cluster(mock_cluster, tmp_path):
         screen.keys("Enter")
         screen.wait_for(lambda t: re.search(r"mk:mv → mocked-\d+ @ \d+", t), timeout=30, what="the delivery report")
         screen.wait_text("Key= mk , Value=' mv '", timeout=30)
+        # The mock has no ListGroups: the Offsets pane still shows the partitions' offsets.
+        screen.wait_for(lambda t: re.search(r"│ total\s+1\s", t), what="the Offsets pane's total of 1")
         quit_cleanly(screen, status)
     finally:
         screen.close()

@@ -75,6 +75,10 @@ struct DashboardCommand: AsyncParsableCommand {
             if !target.properties.isEmpty { settings += " with " + target.displayProperties.joined(separator: ", ") }
             clientLogger.info("\(settings)")
         }
+        // KAPPA_LOG=debug (as for the headless commands) shows librdkafka's debug lines too, e.g. with -X debug=cgrp.
+        if let level = ProcessInfo.processInfo.environment["KAPPA_LOG"].flatMap({ Logger.Level(rawValue: $0.lowercased()) }) {
+            clientLogger.logLevel = level
+        }
         var clientConfig = ClientConfig(bootstrapServers: bootstrap)
         clientConfig.properties = target.properties
         let controller: DashboardController
