@@ -1,10 +1,11 @@
 import Foundation
 
 /// kappa-microbench: timing loops over the broker's hot paths, printed as plain figures.
-/// Usage: kappa-microbench [--runs N] [--data-dir DIR]
+/// Usage: kappa-microbench [--runs N] [--data-dir DIR] [--large-records N]
 struct Options {
     var plan = TimingPlan()
     var dataDirectory = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+    var largeRecords = 50_000_000
 
     init(arguments: [String]) throws(UsageError) {
         var remaining = arguments[...]
@@ -18,6 +19,11 @@ struct Options {
             case "--data-dir":
                 guard let value = remaining.popFirst() else { throw UsageError("--data-dir needs a directory") }
                 self.dataDirectory = value
+            case "--large-records":
+                guard let value = remaining.popFirst().flatMap({ Int($0) }), value >= 0 else {
+                    throw UsageError("--large-records needs a number (0 skips the large partition)")
+                }
+                self.largeRecords = value
             case "-h", "--help":
                 throw UsageError(nil)
             default:
@@ -33,9 +39,10 @@ struct UsageError: Error {
 }
 
 let usage = """
-    usage: kappa-microbench [--runs N] [--data-dir DIR]
-      --runs N        report the best of N timed rounds (default 5)
-      --data-dir DIR  where the disk log benchmark writes (default $TMPDIR or /tmp)
+    usage: kappa-microbench [--runs N] [--data-dir DIR] [--large-records N]
+      --runs N           report the best of N timed rounds (default 5)
+      --data-dir DIR     where the disk log benchmarks write (default $TMPDIR or /tmp)
+      --large-records N  records in the open/seek partition (default 50000000; 0 skips it)
     """
 let options: Options
 do {
@@ -60,6 +67,8 @@ print(String(repeating: "-", count: width + 18))
 do {
     let figures = try WireBenchmarks.run(options.plan)
         + LogBenchmarks.run(options.plan, dataDirectory: options.dataDirectory)
+        + (options.largeRecords > 0
+            ? LargeLogBenchmark.run(records: options.largeRecords, dataDirectory: options.dataDirectory) : [])
     for figure in figures {
         print(padded(figure.name, width) + padded(figure.formattedValue, 10, left: true) + "  " + figure.unit)
     }
