@@ -70,7 +70,8 @@ enum LargeLogBenchmark {
         }
         try log.close()
 
-        let label = String(format: "%.1fM records, %d MB, %d segment(s)", Double(total) / 1e6, Int(bytes / 1_000_000), log.segmentCount)
+        let label = String(format: "%.1fM records, %d MB, %d segment(s)",
+                           Double(total) / 1e6, Int(bytes / 1_000_000), log.segmentCount)
         return [
             Figure(name: "large partition: build (\(label))", value: buildSeconds, unit: "s"),
             Figure(name: "large partition: open", value: openNanoseconds / 1e6, unit: "ms"),
