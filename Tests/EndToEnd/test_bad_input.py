@@ -140,3 +140,145 @@ def test_bad_connections_do_not_disturb_a_good_one(broker, topic):
             good.sendall(frame(request_header(api_key=18, api_version=0, correlation_id=i)))
             assert struct.unpack(">i", read_response(good)[:4])[0] == i
     assert_still_serving(broker, topic)
+
+
+# ----------------------------------------------------------------------------------------------
+# Requests that are well-formed but ask for something the broker must refuse with an error code
+# (and then go on serving the same connection).
+
+MESSAGE_TOO_LARGE = 10
+INVALID_TOPIC = 17
+
+
+def record_batch(values: list[bytes]) -> bytes:
+    """An uncompressed magic-2 batch (kafka-python's builder computes the CRC-32C)."""
+    from kafka.record.default_records import DefaultRecordBatchBuilder
+
+    builder = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=0, producer_id=-1,
+                                        producer_epoch=-1, base_sequence=-1, batch_size=2**31 - 1)
+    now = int(time.time() * 1000)
+    for i, value in enumerate(values):
+        builder.append(i, timestamp=now, key=None, value=value, headers=[])
+    return bytes(builder.build())
+
+
+def produce_v3(topic: str, records: bytes, correlation_id: int) -> bytes:
+    """Produce v3, acks=all, one topic, partition 0."""
+    name = topic.encode()
+    body = struct.pack(">hhi", -1, -1, 10_000)  # null transactional id, acks, timeout
+    body += struct.pack(">ih", 1, len(name)) + name + struct.pack(">iii", 1, 0, len(records)) + records
+    return frame(request_header(api_key=0, api_version=3, correlation_id=correlation_id) + body)
+
+
+def produce_v3_results(resp: bytes, correlation_id: int) -> list[tuple[str, int, int, int]]:
+    """(topic, partition, error code, base offset) of each partition in a Produce v3 response."""
+    corr, topics = struct.unpack(">ii", resp[:8])
+    assert corr == correlation_id
+    pos, out = 8, []
+    for _ in range(topics):
+        (n,) = struct.unpack(">h", resp[pos:pos + 2])
+        name = resp[pos + 2:pos + 2 + n].decode()
+        (parts,) = struct.unpack(">i", resp[pos + 2 + n:pos + 6 + n])
+        pos += 6 + n
+        for _ in range(parts):
+            index, error, base_offset, _append_time = struct.unpack(">ihqq", resp[pos:pos + 22])
+            out.append((name, index, error, base_offset))
+            pos += 22
+    assert len(resp) == pos + 4, "trailing bytes after the throttle time"
+    return out
+
+
+def metadata_v4_topic_errors(s: socket.socket, names: list[str], correlation_id: int) -> dict[str, int]:
+    """Sends Metadata v4 for `names` with auto-creation allowed; returns each topic's error code."""
+    body = struct.pack(">i", len(names))
+    for name in names:
+        raw = name.encode()
+        body += struct.pack(">h", len(raw)) + raw
+    body += b"\x01"  # allow_auto_topic_creation
+    s.sendall(frame(request_header(api_key=3, api_version=4, correlation_id=correlation_id) + body))
+    resp = read_response(s)
+    assert struct.unpack(">i", resp[:4])[0] == correlation_id
+    pos = 8  # correlation id, throttle time
+    (brokers,) = struct.unpack(">i", resp[pos:pos + 4])
+    pos += 4
+    for _ in range(brokers):
+        pos += 4
+        (n,) = struct.unpack(">h", resp[pos:pos + 2])
+        pos += 2 + n + 4
+        (n,) = struct.unpack(">h", resp[pos:pos + 2])
+        pos += 2 + max(n, 0)
+    (n,) = struct.unpack(">h", resp[pos:pos + 2])  # cluster id
+    pos += 2 + max(n, 0) + 4  # and controller id
+    (topics,) = struct.unpack(">i", resp[pos:pos + 4])
+    pos += 4
+    errors = {}
+    for _ in range(topics):
+        error, n = struct.unpack(">hh", resp[pos:pos + 4])
+        name = resp[pos + 4:pos + 4 + n].decode()
+        pos += 4 + n + 1  # is_internal
+        (parts,) = struct.unpack(">i", resp[pos:pos + 4])
+        pos += 4
+        for _ in range(parts):
+            pos += 2 + 4 + 4  # error, index, leader
+            for _ in range(2):  # replicas, isr
+                (k,) = struct.unpack(">i", resp[pos:pos + 4])
+                pos += 4 + 4 * k
+        errors[name] = error
+    assert pos == len(resp), f"{len(resp) - pos} bytes left in a Metadata v4 response"
+    return errors
+
+
+INVALID_NAMES = ["bad topic!", "a/b", ".", "..", "x" * 250, "tab\there", "ünïcode"]
+
+
+def test_invalid_topic_names_get_invalid_topic(broker, topic):
+    from confluent_kafka import KafkaError
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    with connect(broker) as s:
+        assert metadata_v4_topic_errors(s, INVALID_NAMES, 1) == {name: INVALID_TOPIC for name in INVALID_NAMES}
+        for i, name in enumerate(INVALID_NAMES):
+            s.sendall(produce_v3(name, record_batch([b"never stored"]), 100 + i))
+            assert produce_v3_results(read_response(s), 100 + i) == [(name, 0, INVALID_TOPIC, -1)]
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    futures = admin.create_topics([NewTopic(name, num_partitions=1, replication_factor=1) for name in INVALID_NAMES],
+                                  operation_timeout=10, request_timeout=15)
+    for name, future in futures.items():
+        with pytest.raises(Exception) as raised:
+            future.result(timeout=20)
+        error = raised.value.args[0]
+        assert error.code() == KafkaError.TOPIC_EXCEPTION, f"{name!r}: {error}"
+    listed = admin.list_topics(timeout=10).topics
+    assert not set(INVALID_NAMES) & set(listed), f"invalid names were created: {set(INVALID_NAMES) & set(listed)}"
+    assert_still_serving(broker, topic)
+
+
+def test_oversized_batches_get_message_too_large(broker, topic):
+    from confluent_kafka import KafkaError, Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    small = f"{topic}-small"
+    admin.create_topics([NewTopic(small, num_partitions=1, replication_factor=1,
+                                  config={"max.message.bytes": "2000"})])[small].result(timeout=20)
+    create_topic(broker.bootstrap, topic)
+    with connect(broker) as s:
+        # The topic's own limit: a 5,000-byte batch is refused, the next small one is stored at offset 0.
+        s.sendall(produce_v3(small, record_batch([b"x" * 5000]), 1))
+        assert produce_v3_results(read_response(s), 1) == [(small, 0, MESSAGE_TOO_LARGE, -1)]
+        s.sendall(produce_v3(small, record_batch([b"fits"]), 2))
+        assert produce_v3_results(read_response(s), 2) == [(small, 0, 0, 0)]
+        # The broker's default max.message.bytes (1 MiB + 12): a 1.5 MB batch is refused.
+        s.sendall(produce_v3(topic, record_batch([b"y" * 1_500_000]), 3))
+        assert produce_v3_results(read_response(s), 3) == [(topic, 0, MESSAGE_TOO_LARGE, -1)]
+    # A real client whose own limit lets the record through hears the broker's refusal.
+    reports = []
+    p = Producer({"bootstrap.servers": broker.bootstrap, "message.max.bytes": 4_000_000, "acks": "all",
+                  "compression.type": "none", "retries": 0})
+    p.produce(topic, value=b"z" * 1_500_000, on_delivery=lambda err, msg: reports.append(err))
+    assert p.flush(30) == 0
+    assert len(reports) == 1 and reports[0] is not None
+    assert reports[0].code() == KafkaError.MSG_SIZE_TOO_LARGE, reports[0]
+    del p  # closes its connections now, not after the broker is gone
+    assert [m.value() for m in read_all(broker.bootstrap, small, 1)] == [b"fits"]
+    assert_still_serving(broker, f"{topic}-after")
