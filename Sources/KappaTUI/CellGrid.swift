@@ -68,7 +68,11 @@ public struct CellGrid: Equatable, Sendable {
             let style = self.cells[base + x].style
             let start = x
             var text = ""
-            while x < self.width, self.cells[base + x].style == style {
+            // The right half of a wide character goes with its left half whatever its style: a run starting
+            // on it would make curses overwrite the character.
+            while x < self.width,
+                x == start || self.cells[base + x].style == style || self.cells[base + x].isContinuation
+            {
                 text += self.cells[base + x].text
                 x += 1
             }
@@ -145,8 +149,9 @@ public struct CellGrid: Equatable, Sendable {
     mutating func write(spans: [Span], x: Int, y: Int, width: Int) -> Int {
         var total = 0
         var all: [(Glyph, CellStyle)] = []
-        for span in spans {
-            for g in TextWidth.glyphs(span.text) {
+        for span in spans where total <= width {
+            // Bounded: a span may be a 10,000-character command of which one line shows.
+            for g in TextWidth.glyphs(span.text, maxWidth: width - total) {
                 all.append((g, span.style))
                 total += g.width
             }

@@ -40,7 +40,9 @@ public struct ConsumerTermState: Equatable, Sendable {
     mutating func append(_ batch: [ConsumedMessage]) {
         guard !batch.isEmpty else { return }
         self.received += batch.count
-        let kept = batch.suffix(Self.lineLimit)
+        // Only the start of each key and value is kept (all a line can show), so memory stays bounded by
+        // lineLimit × 2 × displayLimit however large the records are.
+        let kept = batch.suffix(Self.lineLimit).map { $0.clipped(to: Deserializer.displayLimit) }
         self.messages.append(contentsOf: kept)
         let overflow = self.messages.count - Self.lineLimit
         if overflow > 0 { self.messages.removeFirst(overflow) }

@@ -130,30 +130,62 @@ extension DashboardRenderer {
 
     private mutating func renderBrowseDetail(_ browse: BrowseState, _ inner: Rect) {
         guard let r = browse.selectedRecord else { return }
-        var lines: [(String, ThemeRole)] = [
-            ("topic \(r.topic) · partition \(r.partition) · offset \(r.offset)", .header),
-            (
-                "timestamp " + TimeFormat.dateTime(r.timestamp, utcOffsetSeconds: self.state.utcOffsetSeconds)
-                    + " (\(r.timestamp) ms)", .text
-            ),
-            ("", .text),
-        ]
+        let width = inner.width - 1
+        guard width > 0 else { return }
+        // Text is wrapped to the pane (a 5,000-character line reads whole); a hex dump is made only for the
+        // lines on screen, so a 1 MB binary value pages to its end without formatting all of it per frame.
+        var pieces: [DetailPiece] = []
+        func text(_ line: String, _ role: ThemeRole) {
+            pieces.append(.rows([(TextWidth.fit(line, width: width), role)]))
+        }
+        func body(_ body: DetailBody) {
+            switch body.content {
+            case .lines(let lines):
+                var rows: [([Glyph], ThemeRole)] = []
+                for line in lines {
+                    for row in TextWidth.wrap(TextWidth.glyphs(line), width: width - 2) {
+                        rows.append(([Glyph(text: " ", width: 1), Glyph(text: " ", width: 1)] + row, .text))
+                    }
+                }
+                pieces.append(.rows(rows))
+            case .hex:
+                pieces.append(.hex(body))
+            }
+        }
+        text("topic \(r.topic) · partition \(r.partition) · offset \(r.offset)", .header)
+        text(
+            "timestamp " + TimeFormat.dateTime(r.timestamp, utcOffsetSeconds: self.state.utcOffsetSeconds)
+                + " (\(r.timestamp) ms)", .text)
+        text("", .text)
         let key = BrowseFormat.detail(r.key)
-        lines.append(("key (\(key.kind))", .header))
-        lines += key.lines.map { ("  " + $0, .text) }
-        lines.append(("", .text))
+        text("key (\(key.kind))", .header)
+        body(key)
+        text("", .text)
         let value = BrowseFormat.detail(r.value)
-        lines.append(("value (\(value.kind))", .header))
-        lines += value.lines.map { ("  " + $0, .text) }
-        lines.append(("", .text))
-        lines.append(("headers (\(r.headers.count))", .header))
+        text("value (\(value.kind))", .header)
+        body(value)
+        text("", .text)
+        text("headers (\(r.headers.count))", .header)
         for h in r.headers {
             let v = h.value.map { String(validating: $0, as: UTF8.self) ?? BytesFormat.pythonRepr($0) } ?? "null"
-            lines.append(("  " + h.key + " = " + v, .text))
+            text("  " + h.key + " = " + v, .text)
         }
-        let scroll = min(browse.detailScroll, max(0, lines.count - inner.height))
-        for (i, (text, role)) in lines.dropFirst(scroll).prefix(inner.height).enumerated() {
-            self.grid.write(text, x: inner.x + 1, y: inner.y + i, width: inner.width - 1, style: self.style(role))
+        let total = pieces.reduce(0) { $0 + $1.count }
+        let scroll = min(browse.detailScroll, max(0, total - inner.height))
+        var skip = scroll
+        var y = inner.y
+        for piece in pieces where y < inner.maxY {
+            if skip >= piece.count {
+                skip -= piece.count
+                continue
+            }
+            for i in skip..<piece.count where y < inner.maxY {
+                let (glyphs, role) = piece.row(i, width: width)
+                self.grid.write(
+                    glyphs: glyphs, x: inner.x + 1, y: y, limit: inner.x + 1 + width, style: self.style(role))
+                y += 1
+            }
+            skip = 0
         }
     }
 }

@@ -49,15 +49,30 @@ struct DashboardRenderer {
         }
     }
 
-    /// One centred message, so a tiny terminal never shows a garbled layout.
+    /// One centred message, so a tiny terminal never shows a garbled layout; wrapped at spaces when the
+    /// terminal is narrower than it (a 20x6 terminal still reads what it needs).
     private mutating func renderTooSmall() {
         let w = self.grid.width
         let h = self.grid.height
         guard w > 0, h > 0 else { return }
-        let message =
-            "Terminal too small: \(w)x\(h), need at least \(DashboardLayout.minWidth)x\(DashboardLayout.minHeight)"
-        let shown = min(w, TextWidth.width(message))
-        self.grid.write(message, x: (w - shown) / 2, y: (h - 1) / 2, width: w, style: self.style(.accent))
+        let words = [
+            "Terminal", "too", "small:", "\(w)x\(h),", "need", "at", "least",
+            "\(DashboardLayout.minWidth)x\(DashboardLayout.minHeight)",
+        ]
+        var lines: [String] = []
+        for word in words {
+            if let last = lines.last, TextWidth.width(last) + 1 + TextWidth.width(word) <= w {
+                lines[lines.count - 1] = last + " " + word
+            } else {
+                lines.append(word)
+            }
+        }
+        let shown = lines.prefix(h)
+        let top = (h - shown.count) / 2
+        for (i, line) in shown.enumerated() {
+            let lineWidth = min(w, TextWidth.width(line))
+            self.grid.write(line, x: (w - lineWidth) / 2, y: top + i, width: w, style: self.style(.accent))
+        }
     }
 
     // MARK: shared pieces
@@ -82,18 +97,28 @@ struct DashboardRenderer {
         let available = width - labelWidth
         guard available > 0 else { return }
         let chars = editor.text
-        var start = 0
-        while start < editor.cursor, TextWidth.width(String(chars[start..<editor.cursor])) > available - 1 {
-            start += 1
+        let cursor = min(editor.cursor, chars.count)
+        // Walk back from the cursor while the text before it leaves a column for the cursor: the cost is what
+        // shows, not the line (a 10,000-character paste redraws as fast as a word).
+        var start = cursor
+        var before = 0
+        while start > 0 {
+            let w = TextWidth.width(of: chars[start - 1])
+            if before + w > available - 1 { break }
+            before += w
+            start -= 1
         }
-        let text = String(chars[start...])
+        // Every character takes at least one column, so `available` characters past the cursor fill the line.
+        let end = min(chars.count, cursor + available)
         let inputX = x + labelWidth
-        self.grid.write(glyphs: TextWidth.glyphs(text), x: inputX, y: y, limit: x + width, style: self.style(.text))
+        self.grid.write(
+            glyphs: TextWidth.glyphs(String(chars[start..<end]), maxWidth: available), x: inputX, y: y,
+            limit: x + width, style: self.style(.text))
         guard focused else { return }
-        let cursorX = inputX + TextWidth.width(String(chars[start..<editor.cursor]))
+        let cursorX = inputX + before
         if cursorX < x + width {
             self.grid.cursor = GridPoint(x: cursorX, y: y)
-            let cellWidth = editor.cursor < chars.count ? max(1, TextWidth.width(String(chars[editor.cursor]))) : 1
+            let cellWidth = cursor < chars.count ? max(1, TextWidth.width(of: chars[cursor])) : 1
             self.grid.restyle(x: cursorX, y: y, width: cellWidth) { $0.inverted }
         }
     }

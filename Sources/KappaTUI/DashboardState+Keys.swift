@@ -66,6 +66,13 @@ extension DashboardState {
         guard !line.isEmpty else { return [] }
         self.kafka.scrollBack = 0
         self.kafka.append(KafkaTermLine(kind: .command, text: line))
+        guard line.count <= Self.kafkaCommandLimit else {
+            self.kafka.append(
+                KafkaTermLine(
+                    kind: .error,
+                    text: "Error: command too long (\(line.count) characters, at most \(Self.kafkaCommandLimit))"))
+            return []
+        }
         if line == "clear" || line == "cls" {
             self.kafka.clear()
             return []
@@ -81,6 +88,10 @@ extension DashboardState {
             return []
         }
     }
+
+    /// Characters a Kafka-Term command may have: the longest real one (a create with many --config) is a few
+    /// hundred; anything longer is a paste gone wrong and gets one clear error instead of a parse of it.
+    static let kafkaCommandLimit = 4096
 
     /// Printed by `help` in Kafka-Term.
     static let kafkaHelp = [

@@ -4,6 +4,7 @@
 /// hence the spaces inside the quotes: `Key= MYID , Value=' A20545137 '`.
 public enum GetPyFormat {
     public static func line(_ m: ConsumedMessage, deserializer: Deserializer) -> String {
-        "Key= " + deserializer.display(m.key) + " , Value=' " + deserializer.display(m.value) + " '"
+        "Key= " + deserializer.display(m.key, size: m.keySize) + " , Value=' "
+            + deserializer.display(m.value, size: m.valueSize) + " '"
     }
 }

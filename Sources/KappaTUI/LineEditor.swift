@@ -11,6 +11,9 @@ public struct LineEditor: Equatable, Sendable {
     /// The line being typed before history browsing started, restored by moving down past the newest entry.
     private var draft: [Character] = []
     static let historyLimit = 200
+    /// Characters a line holds; a longer paste is cut here. Far above any command or Producer-Term line, but a
+    /// bound: a runaway paste must not grow the dashboard without end.
+    public static let maxLength = 100_000
 
     public init(text: String = "") {
         self.text = Array(text)
@@ -52,6 +55,7 @@ public struct LineEditor: Equatable, Sendable {
 
     /// Inserts typed or pasted text; a pasted newline or tab becomes a space so one line stays one line.
     mutating func insert(_ c: Character) {
+        guard self.text.count < Self.maxLength else { return }
         let ch: Character = (c == "\n" || c == "\r" || c == "\r\n" || c == "\t") ? " " : c
         self.text.insert(ch, at: self.cursor)
         self.cursor += 1
@@ -65,7 +69,7 @@ public struct LineEditor: Equatable, Sendable {
     }
 
     mutating func set(_ text: String) {
-        self.text = Array(text)
+        self.text = Array(text.prefix(Self.maxLength))
         self.cursor = self.text.count
     }
 

@@ -6,33 +6,46 @@ struct Glyph: Equatable, Sendable {
 
 /// Terminal column widths, and the escaping that keeps control characters in record data off the terminal.
 ///
-/// Curses does not measure `Character`s: a CJK character or an emoji takes two columns, a combining mark none,
-/// and a raw ESC in a Kafka value would reach the terminal as an escape sequence. Everything drawn into a
-/// `CellGrid` goes through `glyphs(_:)` first.
+/// Three parties measure every line: this renderer, curses (glibc's `wcwidth`, one code point at a time, marks
+/// joined to the cell before them) and the terminal (tmux joins ZWJ sequences its own way). They only agree
+/// when each cell holds one spacing code point plus a few combining marks, so a grapheme cluster is split into
+/// such cells: joiners, variation selectors and emoji tags are dropped (`👨‍👩‍👧` shows as `👨👩👧`, `❤️` as
+/// `❤`), controls and invisible format characters become visible escapes (`\n`, `\x1b`, `\u202e`), and code
+/// points newer than the C library's tables (Unicode 14) are escaped too, since curses cannot measure them.
+/// Everything drawn into a `CellGrid` goes through `glyphs(_:)` first.
 enum TextWidth {
-    /// Splits `text` into glyphs: control and invisible format characters become visible escapes (`\n`, `\x1b`,
-    /// `\u202e`), a lone combining mark is shown on a dotted circle, wide characters get width 2.
-    static func glyphs(_ text: String) -> [Glyph] {
+    /// Combining marks kept on one cell: curses stores at most five code points a cell and drops the rest.
+    static let maxMarksPerCell = 3
+
+    /// Splits `text` into glyphs. With `maxWidth`, stops once the glyphs are wider than that (so a caller
+    /// fitting a 1 MB value into one line reads only its start).
+    static func glyphs<S: StringProtocol>(_ text: S, maxWidth: Int = .max) -> [Glyph] {
         var out: [Glyph] = []
-        out.reserveCapacity(text.utf8.count)
+        out.reserveCapacity(min(text.utf8.count, maxWidth == .max ? Int.max : maxWidth + 2))
+        var total = 0
         for character in text {
+            let before = out.count
             Self.appendGlyphs(of: character, to: &out)
+            for g in out[before...] { total += g.width }
+            if total > maxWidth { break }
         }
         return out
     }
 
     /// Columns `text` takes once drawn.
-    static func width(_ text: String) -> Int {
+    static func width<S: StringProtocol>(_ text: S) -> Int {
         var total = 0
-        for character in text {
-            if character.isASCII, let a = character.asciiValue, a >= 0x20, a < 0x7F {
-                total += 1
-            } else {
-                var glyphs: [Glyph] = []
-                Self.appendGlyphs(of: character, to: &glyphs)
-                for g in glyphs { total += g.width }
-            }
-        }
+        for character in text { total += Self.width(of: character) }
+        return total
+    }
+
+    /// Columns one character takes once drawn (several cells when it is split or escaped).
+    static func width(of character: Character) -> Int {
+        if let a = character.asciiValue, a >= 0x20, a < 0x7F { return 1 }
+        var glyphs: [Glyph] = []
+        Self.appendGlyphs(of: character, to: &glyphs)
+        var total = 0
+        for g in glyphs { total += g.width }
         return total
     }
 
@@ -43,31 +56,50 @@ enum TextWidth {
         }
         let scalars = character.unicodeScalars
         guard let first = scalars.first else { return }
-        // Controls anywhere, or a cluster led by an invisible format character (bidi override, zero-width
-        // space): drawn raw they would move the cursor, reorder the line or be invisible.
-        if scalars.contains(where: Self.isControl) || Self.isFormat(first) {
-            for scalar in scalars {
-                if Self.isControl(scalar) || Self.isFormat(scalar) {
-                    for c in Self.escape(scalar) { out.append(Glyph(text: String(c), width: 1)) }
-                } else {
-                    Self.appendGlyphs(of: Character(scalar), to: &out)
-                }
+        // A cluster led by an invisible format character (bidi override, zero-width space) is escaped whole:
+        // drawn raw it would reorder the line or be invisible.
+        let escapeFormats = Self.isFormat(first) || Self.isJoiner(first)
+        var base: Int?  // index in `out` of this cluster's last spacing cell
+        var marks = 0
+        for scalar in scalars {
+            if Self.isControl(scalar) || Self.isUnknown(scalar) || (escapeFormats && (Self.isFormat(scalar) || Self.isJoiner(scalar))) {
+                for c in Self.escape(scalar) { out.append(Glyph(text: String(c), width: 1)) }
+                base = nil
+                continue
             }
-            return
+            if Self.isJoiner(scalar) || Self.isFormat(scalar) { continue }
+            let width = Self.scalarWidth(scalar)
+            if width > 0 {
+                out.append(Glyph(text: String(scalar), width: width))
+                base = out.count - 1
+                marks = 0
+            } else if let b = base {
+                if marks < Self.maxMarksPerCell { out[b].text.unicodeScalars.append(scalar) }
+                marks += 1
+            } else {
+                // A mark with nothing to sit on: show it on U+25CC as Unicode charts do.
+                out.append(Glyph(text: "\u{25CC}" + String(scalar), width: 1))
+                base = out.count - 1
+                marks = 1
+            }
         }
-        guard let first = scalars.first else { return }
-        let base = Self.scalarWidth(first)
-        if base == 0 {
-            // A mark with nothing to sit on: show it on U+25CC as Unicode charts do.
-            out.append(Glyph(text: "\u{25CC}" + String(character), width: 1))
-            return
+    }
+
+    /// Zero-width joiners, variation selectors and emoji tags: they only change how a cluster is drawn, and
+    /// terminals disagree on their widths, so they are left out.
+    private static func isJoiner(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x200C, 0x200D, 0xFE00...0xFE0F, 0xE0000...0xE007F, 0xE0100...0xE01EF: return true
+        default: return false
         }
-        var width = base
-        if scalars.count > 1 {
-            if scalars.contains("\u{FE0F}"), first.properties.isEmoji { width = 2 }
-            if scalars.contains("\u{FE0E}") { width = 1 }
-        }
-        out.append(Glyph(text: String(character), width: width))
+    }
+
+    /// Unassigned code points, and those newer than the C library's width tables (glibc 2.35 and 2.36 know
+    /// Unicode 14): curses would not print them, or not in the width we count.
+    private static func isUnknown(_ scalar: Unicode.Scalar) -> Bool {
+        guard scalar.value >= 0x300 else { return false }
+        guard let age = scalar.properties.age else { return true }
+        return age.major > 14
     }
 
     /// C0/C1 controls, DEL, and the line and paragraph separators.
@@ -78,8 +110,8 @@ enum TextWidth {
         }
     }
 
-    /// Format characters (Cf). Inside a cluster they are joiners or emoji tags and stay; a cluster starting with
-    /// one is a lone invisible character and is escaped.
+    /// Format characters (Cf). Inside a cluster (after a visible character) they are dropped; a cluster starting
+    /// with one is a lone invisible character and is escaped.
     private static func isFormat(_ scalar: Unicode.Scalar) -> Bool {
         scalar.properties.generalCategory == .format
     }
@@ -107,6 +139,7 @@ enum TextWidth {
         default: break
         }
         if (0x1160...0x11FF).contains(v) || (0xD7B0...0xD7FF).contains(v) { return 0 }  // Hangul jamo that join
+        if (0x1F1E6...0x1F1FF).contains(v) { return 1 }  // regional indicators: EastAsianWidth N
         if props.isEmojiPresentation { return 2 }
         return Self.isWide(v) ? 2 : 1
     }
@@ -140,8 +173,8 @@ enum TextWidth {
 
     /// Glyphs of `text` cut to `width` columns; when cut, the last column is "…". A wide character that would
     /// straddle the edge is replaced by padding, never split.
-    static func fit(_ text: String, width: Int) -> [Glyph] {
-        Self.fit(Self.glyphs(text), width: width)
+    static func fit<S: StringProtocol>(_ text: S, width: Int) -> [Glyph] {
+        Self.fit(Self.glyphs(text, maxWidth: width), width: width)
     }
 
     static func fit(_ glyphs: [Glyph], width: Int) -> [Glyph] {
@@ -177,5 +210,24 @@ enum TextWidth {
         let body = fitted.map(\.text).joined()
         let padding = String(repeating: " ", count: max(0, width - used))
         return alignRight ? padding + body : body + padding
+    }
+
+    /// `glyphs` cut into rows of at most `width` columns (one empty row for an empty line).
+    static func wrap(_ glyphs: [Glyph], width: Int) -> [[Glyph]] {
+        guard width > 0 else { return [[]] }
+        var rows: [[Glyph]] = []
+        var row: [Glyph] = []
+        var used = 0
+        for g in glyphs {
+            if used + g.width > width {
+                rows.append(row)
+                row = []
+                used = 0
+            }
+            row.append(g)
+            used += g.width
+        }
+        rows.append(row)
+        return rows
     }
 }
