@@ -147,6 +147,8 @@ public final class Broker: Sendable {
                 return eventLoop.makeSucceededFuture(self.deleteGroups(try DeleteGroupsRequest(from: &body, version: version), version: version))
             case .offsetDelete:
                 return eventLoop.makeSucceededFuture(self.offsetDelete(try OffsetDeleteRequest(from: &body, version: version), version: version))
+            case .saslHandshake, .saslAuthenticate:
+                return eventLoop.makeSucceededFuture(self.saslNotExpected(api: api, version: version))
             default:
                 return eventLoop.makeSucceededFuture(.close("\(api.name) is not served"))
             }

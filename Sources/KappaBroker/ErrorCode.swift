@@ -18,6 +18,8 @@ public enum ErrorCode: Int16, Sendable {
     case invalidSessionTimeout = 26
     case rebalanceInProgress = 27
     case invalidCommitOffsetSize = 28
+    case unsupportedSaslMechanism = 33
+    case illegalSaslState = 34
     case unsupportedVersion = 35
     case topicAlreadyExists = 36
     case invalidPartitions = 37
@@ -31,6 +33,7 @@ public enum ErrorCode: Int16, Sendable {
     case invalidProducerEpoch = 47
     case transactionalIdAuthorizationFailed = 53
     case kafkaStorageError = 56
+    case saslAuthenticationFailed = 58
     case unknownProducerId = 59
     case nonEmptyGroup = 68
     case groupIdNotFound = 69

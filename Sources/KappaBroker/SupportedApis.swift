@@ -31,6 +31,10 @@ public enum SupportedApis {
         .listGroups: 0...4,
         .deleteGroups: 0...2,
         .offsetDelete: 0...0,
+        // Always listed, as Kafka does; without --sasl-users a handshake is answered with no mechanisms.
+        // Handshake v0 sends the tokens as bare frames (see SaslGate); v1 wraps them in SaslAuthenticate.
+        .saslHandshake: 0...1,
+        .saslAuthenticate: 0...2,
     ]
 
     public static func supports(apiKey: Int16, version: Int16) -> Bool {

@@ -20,10 +20,13 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     private var queued = Deque<ByteBuffer>()
     private var inFlight = false
     private var closing = false
+    /// With SASL on, every frame passes the gate before the broker sees it.
+    private let gate: SaslGate?
 
-    init(broker: Broker, logger: Logger) {
+    init(broker: Broker, logger: Logger, sasl: SaslAuthenticator? = nil) {
         self.broker = broker
         self.logger = logger
+        self.gate = sasl.map(SaslGate.init(authenticator:))
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -60,12 +63,23 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         guard !self.inFlight, !self.closing, let connection = self.connection, var frame = self.queued.popFirst() else {
             return
         }
+        if let gate = self.gate, gate.expectsBareToken {
+            self.apply(gate.admitBareToken(frame, broker: self.broker, connection: connection), header: nil, context: context)
+            return
+        }
         let header: RequestHeader
         do {
             header = try RequestHeader(from: &frame)
         } catch {
             self.close(context: context, reason: "bad request header: \(error)")
             return
+        }
+        if let gate = self.gate {
+            let verdict = gate.admit(header: header, body: frame, broker: self.broker, connection: connection)
+            if case .pass = verdict {} else {
+                self.apply(verdict, header: header, context: context)
+                return
+            }
         }
         self.inFlight = true
         let reply = self.broker.handle(header: header, body: frame, connection: connection, eventLoop: context.eventLoop)
@@ -87,7 +101,42 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         }
     }
 
-    private func write(context: ChannelHandlerContext, header: RequestHeader, body: ByteBuffer) {
+    /// Carries out the SASL gate's answer to a frame it kept from the broker; answers are synchronous, so
+    /// the order of responses is kept.
+    private func apply(_ verdict: SaslGate.Verdict, header: RequestHeader?, context: ChannelHandlerContext) {
+        switch verdict {
+        case .pass:
+            return
+        case .answer(.response(let body)):
+            if let header { self.write(context: context, header: header, body: body) }
+        case .answer(.noResponse):
+            break
+        case .answer(.close(let reason)), .reject(let reason):
+            self.close(context: context, reason: reason)
+            return
+        case .answerThenClose(let reply, let reason):
+            guard case .response(let body) = reply, let header else {
+                self.close(context: context, reason: reason)
+                return
+            }
+            self.closing = true
+            self.queued.removeAll()
+            self.logger.warning("closing connection from \(self.connection?.description ?? "a client"): \(reason)")
+            self.write(context: context, header: header, body: body).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+            return
+        case .bareToken(let bytes):
+            var out = context.channel.allocator.buffer(capacity: 4 + bytes.count)
+            out.writeInteger(Int32(bytes.count))
+            out.writeBytes(bytes)
+            context.writeAndFlush(Self.wrapOutboundOut(out), promise: nil)
+        }
+        self.processNext(context: context)
+    }
+
+    @discardableResult
+    private func write(context: ChannelHandlerContext, header: RequestHeader, body: ByteBuffer) -> EventLoopFuture<Void> {
         var body = body
         let headerVersion = ResponseHeader.headerVersion(apiKey: header.apiKey, apiVersion: header.apiVersion)
         var out = context.channel.allocator.buffer(capacity: 9 + body.readableBytes)
@@ -95,7 +144,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         ResponseHeader(correlationId: header.correlationId).write(to: &out, headerVersion: headerVersion)
         out.writeBuffer(&body)
         out.setInteger(Int32(out.readableBytes - 4), at: out.readerIndex)
-        context.writeAndFlush(Self.wrapOutboundOut(out), promise: nil)
+        return context.writeAndFlush(Self.wrapOutboundOut(out))
     }
 
     private func close(context: ChannelHandlerContext, reason: String) {

@@ -3,19 +3,28 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// The TCP listener in front of a `Broker`: one pipeline per connection (framing, then ordered
-/// dispatch). Knows nothing of Kafka semantics beyond the frame and the request header.
+/// The TCP listener in front of a `Broker`: one pipeline per connection (TLS if configured, framing, then
+/// ordered dispatch behind the SASL gate if configured). Knows nothing of Kafka semantics beyond the frame and the request header.
 public final class KafkaServer: Sendable {
     public struct Configuration: Sendable {
         public var host: String
         public var port: Int
         /// Largest request accepted; Kafka's `socket.request.max.bytes` default is 100 MiB.
         public var maxFrameSize: Int
+        /// When set, clients must authenticate with SASL before anything but ApiVersions is answered.
+        public var sasl: SaslAuthenticator?
+        /// When set, every connection speaks TLS first.
+        public var tls: ServerTLS?
 
-        public init(host: String = "127.0.0.1", port: Int = 9092, maxFrameSize: Int = 100 * 1024 * 1024) {
+        public init(
+            host: String = "127.0.0.1", port: Int = 9092, maxFrameSize: Int = 100 * 1024 * 1024,
+            sasl: SaslAuthenticator? = nil, tls: ServerTLS? = nil
+        ) {
             self.host = host
             self.port = port
             self.maxFrameSize = maxFrameSize
+            self.sasl = sasl
+            self.tls = tls
         }
     }
 
@@ -35,6 +44,8 @@ public final class KafkaServer: Sendable {
         logger: Logger
     ) async throws -> KafkaServer {
         let maxFrameSize = configuration.maxFrameSize
+        let sasl = configuration.sasl
+        let tls = configuration.tls
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -42,10 +53,13 @@ public final class KafkaServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(tls.makeHandler())
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))
                     try channel.pipeline.syncOperations.addHandler(
-                        KafkaConnectionHandler(broker: broker, logger: logger))
+                        KafkaConnectionHandler(broker: broker, logger: logger, sasl: sasl))
                 }
             }
         let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()

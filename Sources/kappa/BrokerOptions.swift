@@ -1,4 +1,5 @@
 import ArgumentParser
+import KappaBroker
 import KappaLog
 
 /// The options shared by every command that runs the built-in broker.
@@ -30,6 +31,23 @@ struct BrokerOptions: ParsableArguments {
     @Option(name: .long, help: "How long a new consumer group waits for more members before its first rebalance, in ms.")
     var groupInitialRebalanceDelayMs: Int64 = 300
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Require SASL authentication, with the users in this TOML file (manage it with 'kappa users').",
+        valueName: "file"))
+    var saslUsers: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "SASL mechanisms offered with --sasl-users, comma-separated: PLAIN, SCRAM-SHA-256 (default both).",
+        valueName: "list"))
+    var saslMechanisms: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Speak TLS on the listener with this PEM certificate (chain); needs --tls-key.", valueName: "pem"))
+    var tlsCert: String?
+
+    @Option(name: .long, help: ArgumentHelp("PEM private key of --tls-cert.", valueName: "pem"))
+    var tlsKey: String?
+
     func validate() throws {
         guard FlushPolicy(argument: self.flush) != nil else {
             throw ValidationError("--flush must be 'always' or a number of milliseconds, not '\(self.flush)'")
@@ -43,6 +61,23 @@ struct BrokerOptions: ParsableArguments {
         guard self.defaultPartitions > 0 else { throw ValidationError("--default-partitions must be at least 1") }
         guard self.groupInitialRebalanceDelayMs >= 0 else { throw ValidationError("--group-initial-rebalance-delay-ms must be >= 0") }
         guard self.segmentBytes >= 1024 else { throw ValidationError("--segment-bytes must be at least 1024") }
+        guard (self.tlsCert == nil) == (self.tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
+        if let list = self.saslMechanisms {
+            guard self.saslUsers != nil else { throw ValidationError("--sasl-mechanisms needs --sasl-users") }
+            if case .failure(let error) = SaslMechanism.parseList(list) {
+                throw ValidationError("--sasl-mechanisms: \(error)")
+            }
+        }
+    }
+
+    /// The mechanisms to offer; `validate()` has checked the list.
+    var mechanisms: [SaslMechanism] {
+        guard let list = self.saslMechanisms, case .success(let mechanisms) = SaslMechanism.parseList(list) else {
+            return SaslMechanism.allCases
+        }
+        return mechanisms
     }
 
     var listenAddress: (host: String, port: Int)? { Self.parse(self.listen) }

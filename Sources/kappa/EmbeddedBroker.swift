@@ -29,6 +29,8 @@ struct EmbeddedBroker {
         config.log.retentionMs = options.retentionHours < 0 ? nil : options.retentionHours * 3_600_000
         config.groups.initialRebalanceDelayMs = options.groupInitialRebalanceDelayMs
 
+        let security = try Self.security(options)
+
         let broker: Broker
         do {
             broker = try Broker(config: config, logger: logger)
@@ -39,18 +41,55 @@ struct EmbeddedBroker {
         let server: KafkaServer
         do {
             server = try await KafkaServer.start(
-                configuration: .init(host: address.host, port: address.port), broker: broker, group: group, logger: logger)
+                configuration: .init(host: address.host, port: address.port, sasl: security.sasl, tls: security.tls),
+                broker: broker, group: group, logger: logger)
         } catch {
             broker.shutdown()
             throw StartError.listen("cannot listen on \(options.listen): \(error)")
         }
         broker.startMaintenance(on: group.next())
         if !Self.isLoopback(address.host) {
-            logger.warning("listening on \(address.host), reachable beyond this machine, with no authentication: anyone who can connect can read and write every topic")
+            if security.sasl == nil {
+                logger.warning("listening on \(address.host), reachable beyond this machine, with no authentication: anyone who can connect can read and write every topic")
+            } else if security.tls == nil {
+                logger.warning("listening on \(address.host) with SASL but without TLS: traffic (and PLAIN passwords) cross the network in clear; add --tls-cert and --tls-key")
+            }
+        }
+        if let sasl = security.sasl {
+            logger.info("SASL required: \(sasl.mechanisms.map(\.rawValue).joined(separator: ", ")), \(sasl.users.users.count) user(s) from \(options.saslUsers ?? "")")
+        }
+        if security.tls != nil {
+            logger.info("TLS on, certificate \(options.tlsCert ?? "")")
         }
         let storage = config.dataDirectory.map { "data in \($0), flush \(options.flush)" } ?? "in memory"
         logger.info("Kappa broker listening on \(address.host):\(server.localAddress.port ?? address.port) (\(storage))")
         return EmbeddedBroker(broker: broker, server: server, config: config)
+    }
+
+    /// SASL and TLS from the options, loaded before anything listens so a bad file stops the start.
+    static func security(_ options: BrokerOptions) throws -> (sasl: SaslAuthenticator?, tls: ServerTLS?) {
+        var sasl: SaslAuthenticator?
+        if let path = options.saslUsers {
+            let users: UsersFile
+            do {
+                users = try UsersFile.load(path: path)
+            } catch {
+                throw StartError.security("\(error)")
+            }
+            guard !users.users.isEmpty else {
+                throw StartError.security("\(path) has no users, so nobody could log in; add one with 'kappa users add NAME --users-file \(path)'")
+            }
+            sasl = SaslAuthenticator(users: users, mechanisms: options.mechanisms)
+        }
+        var tls: ServerTLS?
+        if let cert = options.tlsCert, let key = options.tlsKey {
+            do {
+                tls = try ServerTLS(certificateChainPath: cert, privateKeyPath: key)
+            } catch {
+                throw StartError.security("\(error)")
+            }
+        }
+        return (sasl, tls)
     }
 
     static func isLoopback(_ host: String) -> Bool {
@@ -65,9 +104,10 @@ struct EmbeddedBroker {
     enum StartError: Error, CustomStringConvertible {
         case broker(String)
         case listen(String)
+        case security(String)
         var description: String {
             switch self {
-            case .broker(let why), .listen(let why): return why
+            case .broker(let why), .listen(let why), .security(let why): return why
             }
         }
     }
