@@ -74,6 +74,8 @@ extension Broker {
                     let code: ErrorCode
                     switch error {
                     case LogError.offsetOutOfRange: code = .offsetOutOfRange
+                    // A stored batch failed its CRC (logged by the log once); what precedes it was served.
+                    case LogError.corruptBatch: code = .corruptMessage
                     // Closed by shutdown or topic deletion while the fetch was parked: retriable, not a fault.
                     case LogError.closed: code = .leaderNotAvailable
                     default: code = .kafkaStorageError

@@ -31,7 +31,11 @@ extension Broker {
                 }
                 let partition = topic.partitions[Int(data.index)]
                 let result = partition.append(records, maxMessageBytes: maxMessageBytes, now: now)
-                if result.error != .none {
+                if result.error == .kafkaStorageError {
+                    // Nothing of it stayed in the log; reads and earlier data are unaffected.
+                    self.logger.error(
+                        "produce to \(topic.name)-\(data.index) failed, not written: \(result.message ?? "storage error")")
+                } else if result.error != .none {
                     self.logger.warning("produce to \(topic.name)-\(data.index) rejected: \(result.error) \(result.message ?? "")")
                 } else if mustSync {
                     let synced = partition.whenSynced(through: result.baseOffset, flusher: self.flusher,

@@ -10,8 +10,14 @@ struct BatchCursor {
         case batch(RecordBatchHeader, position: Int64)
         /// The end of the scanned range.
         case end
-        /// Bytes at `position` that are not a whole valid batch; `reason` says why.
+        /// Bytes at `position` that are not a valid batch header; `reason` says why.
         case invalid(position: Int64, reason: String)
+        /// Bytes at `position` that run to the end of the scanned range without holding a whole
+        /// batch: a write torn by a crash (or a length field damaged so that it looks like one).
+        case partial(position: Int64, reason: String)
+        /// A whole batch with a sane header whose CRC does not match (only with `verifyCRC`); the
+        /// cursor moves past it, so the caller can tell damage in place from a torn tail.
+        case crcMismatch(RecordBatchHeader, position: Int64)
     }
 
     static let chunkSize = 64 * 1024
@@ -40,7 +46,7 @@ struct BatchCursor {
         let remaining = self.end - position
         guard remaining >= Int64(RecordBatchHeader.size) else {
             let reason = "partial batch header: \(remaining) of \(RecordBatchHeader.size) bytes"
-            return .invalid(position: position, reason: reason)
+            return .partial(position: position, reason: reason)
         }
         try self.load(position, length: RecordBatchHeader.size)
         let header: RecordBatchHeader
@@ -50,12 +56,13 @@ struct BatchCursor {
             return .invalid(position: position, reason: "\(error)")
         }
         guard Int64(header.totalSize) <= remaining else {
-            return .invalid(position: position, reason: "partial batch: \(remaining) of \(header.totalSize) bytes")
+            return .partial(position: position, reason: "partial batch: \(remaining) of \(header.totalSize) bytes")
         }
         if verifyCRC {
             try self.load(position, length: header.totalSize)
             guard header.crcMatches(in: self.chunk, at: Int(position - self.chunkStart)) else {
-                return .invalid(position: position, reason: "CRC mismatch")
+                self.position = position + Int64(header.totalSize)
+                return .crcMismatch(header, position: position)
             }
         }
         self.position = position + Int64(header.totalSize)

@@ -26,6 +26,17 @@ final class LogSegment {
     /// Appended to since the last sync, or since a flush of it began (`PartitionLog.beginFlush`).
     var isDirty = false
     private var bytesSinceLastIndexEntry = 0
+    /// Bytes from here on were appended by this process (their CRCs were checked on produce) or
+    /// verified by recovery. Batches before it were found on disk at open; a read checks their CRC
+    /// the first time it serves them (`verified`), so a flipped bit is reported instead of passed
+    /// on, and opening a large log needs no scan.
+    private(set) var trustedFrom: Int64
+    /// Parts below `trustedFrom` that reads have verified.
+    private var verified = VerifiedRanges()
+    /// Batches known to be bad (CRC mismatch or garbage header): never served, reported once.
+    private(set) var corruptPositions: Set<Int64> = []
+    /// Set when an append could not be undone: appending again could reuse offsets already in the file.
+    private(set) var failure: String?
 
     init(
         baseOffset: Int64,
@@ -43,6 +54,7 @@ final class LogSegment {
         self.nextOffset = baseOffset
         self.offsetOfMaxTimestamp = baseOffset
         self.createdMs = createdMs
+        self.trustedFrom = log.size
     }
 
     /// Creates an empty segment with three new files in `directory`.
@@ -86,20 +98,73 @@ final class LogSegment {
     // MARK: Appending
 
     /// Appends `bytes`, which hold `batches` (headers already carrying their assigned offsets,
-    /// `offset` = where each starts within `bytes`), and indexes them.
+    /// `offset` = where each starts within `bytes`), and indexes them. If any write fails (a full
+    /// disk), the segment is rolled back to where it was, so no part of the append remains.
     func append(_ bytes: ByteBuffer, batches: [(header: RecordBatchHeader, offset: Int)]) throws {
-        let start = self.log.size
+        if let failure = self.failure { throw LogError.storage(failure) }
+        let checkpoint = self.checkpoint()
+        let start = checkpoint.size
         do {
             try self.log.append(bytes)
+            self.isDirty = true
+            for batch in batches {
+                try self.indexAppended(batch.header, at: start + Int64(batch.offset))
+            }
         } catch {
-            // Never leave part of a batch behind: recovery would cut it anyway, but reads must not see it.
-            try? self.log.truncate(to: start)
+            try self.rollBack(to: checkpoint, after: error)
             throw error
         }
-        self.isDirty = true
-        for batch in batches {
-            try self.indexAppended(batch.header, at: start + Int64(batch.offset))
+    }
+
+    /// The state an append may change, for `rollBack(to:after:)`.
+    struct Checkpoint {
+        var size: Int64
+        var nextOffset: Int64
+        var maxTimestamp: Int64
+        var offsetOfMaxTimestamp: Int64
+        var firstBatchTimestamp: Int64?
+        var bytesSinceLastIndexEntry: Int
+        var offsetIndexCount: Int
+        var timeIndexCount: Int
+        var isDirty: Bool
+    }
+
+    func checkpoint() -> Checkpoint {
+        Checkpoint(
+            size: self.size,
+            nextOffset: self.nextOffset,
+            maxTimestamp: self.maxTimestamp,
+            offsetOfMaxTimestamp: self.offsetOfMaxTimestamp,
+            firstBatchTimestamp: self.firstBatchTimestamp,
+            bytesSinceLastIndexEntry: self.bytesSinceLastIndexEntry,
+            offsetIndexCount: self.offsetIndex.count,
+            timeIndexCount: self.timeIndex.count,
+            isDirty: self.isDirty
+        )
+    }
+
+    /// Cuts the log and indexes back to `checkpoint` and restores the in-memory state, undoing
+    /// appends (and a roll's final time-index entry) that failed part-way. If even that fails, the
+    /// segment refuses further appends (see `failure`) and this throws a storage error saying so.
+    func rollBack(to checkpoint: Checkpoint, after cause: any Error) throws {
+        do {
+            try self.log.truncate(to: checkpoint.size)
+            try self.offsetIndex.truncate(toCount: checkpoint.offsetIndexCount)
+            try self.timeIndex.truncate(toCount: checkpoint.timeIndexCount)
+        } catch {
+            let failure = "\(self.name) could not be cut back to \(checkpoint.size) bytes after a failed append "
+                + "(\(cause)): \(error); no more appends until a restart recovers it"
+            self.failure = failure
+            throw LogError.storage(failure)
         }
+        self.nextOffset = checkpoint.nextOffset
+        self.maxTimestamp = checkpoint.maxTimestamp
+        self.offsetOfMaxTimestamp = checkpoint.offsetOfMaxTimestamp
+        self.firstBatchTimestamp = checkpoint.firstBatchTimestamp
+        self.bytesSinceLastIndexEntry = checkpoint.bytesSinceLastIndexEntry
+        self.isDirty = checkpoint.isDirty
+        self.verified.truncate(to: checkpoint.size)
+        self.corruptPositions = self.corruptPositions.filter { $0 < checkpoint.size }
     }
 
     /// Updates the in-memory state and indexes for a batch now stored at `position`.
@@ -151,52 +216,137 @@ final class LogSegment {
 
     /// Position of the batch containing `offset` (or the first batch after it), using the offset
     /// index to skip most of the segment; `nil` if no batch in this segment ends at or after it.
+    /// An index entry that does not point at the batch it names (a damaged index) is ignored and
+    /// the segment scanned from its start instead.
+    ///
+    /// - Throws: `SegmentDamage` if the scan meets a header that cannot be parsed.
     func position(ofBatchContaining offset: Int64) throws -> Int64? {
-        let start = self.offsetIndex.lookup(relativeOffset: offset - self.baseOffset).map { Int64($0.position) } ?? 0
+        let entry = self.offsetIndex.lookup(relativeOffset: offset - self.baseOffset)
+        var start = entry.map { Int64($0.position) } ?? 0
+        var expected = entry.map { self.baseOffset + Int64($0.relativeOffset) }
         var cursor = BatchCursor(file: self.log, from: start)
         while true {
-            switch try cursor.next(verifyCRC: false) {
+            let step = try cursor.next(verifyCRC: false)
+            if let wanted = expected {
+                expected = nil
+                var pointsAtIt = false
+                if case .batch(let header, _) = step { pointsAtIt = header.baseOffset == wanted }
+                if !pointsAtIt, start > 0 {
+                    start = 0
+                    cursor = BatchCursor(file: self.log, from: 0)
+                    continue
+                }
+            }
+            switch step {
             case .batch(let header, let position):
                 if header.lastOffset >= offset { return position }
             case .end:
                 return nil
-            case .invalid(let position, let reason):
-                throw LogError.corruptBatch("\(self.name) at position \(position): \(reason)")
+            case .invalid(let position, let reason), .partial(let position, let reason):
+                throw self.damage(at: position, offsets: nil, reason: reason)
+            case .crcMismatch(let header, let position):
+                throw self.damage(at: position, offsets: header.baseOffset...header.lastOffset, reason: "CRC mismatch")
             }
         }
     }
 
+    /// Records a bad batch at `position` and describes it.
+    private func damage(at position: Int64, offsets: ClosedRange<Int64>?, reason: String) -> SegmentDamage {
+        let isFirstReport = self.corruptPositions.insert(position).inserted
+        return SegmentDamage(position: position, offsets: offsets, reason: reason, isFirstReport: isFirstReport)
+    }
+
     /// Whole batches starting at `position`, at most `maxBytes` in total, except that with
-    /// `atLeastOne` the first batch is returned even if it is larger (KIP-74).
-    func read(from position: Int64, maxBytes: Int, atLeastOne: Bool) throws -> ByteBuffer {
+    /// `atLeastOne` the first batch is returned even if it is larger (KIP-74). Batches are cut
+    /// before the first bad one (see `trustedFrom`), which `damage` then describes; `bytes` holds
+    /// the good batches before it, possibly none.
+    func read(from position: Int64, maxBytes: Int, atLeastOne: Bool) throws
+        -> (bytes: ByteBuffer, damage: SegmentDamage?)
+    {
         let available = self.size - position
-        guard available > 0 else { return ByteBuffer() }
+        guard available > 0 else { return (ByteBuffer(), nil) }
         let budget = max(0, maxBytes)
-        guard budget >= RecordBatchHeader.size || atLeastOne else { return ByteBuffer() }
+        guard budget >= RecordBatchHeader.size || atLeastOne else { return (ByteBuffer(), nil) }
         let wanted = min(available, Int64(max(budget, RecordBatchHeader.size)))
         var chunk = try self.log.read(at: position, length: Int(wanted))
         var cut = 0
+        var damage: SegmentDamage?
         while chunk.readableBytes - cut >= RecordBatchHeader.size {
             let header: RecordBatchHeader
             do {
                 header = try RecordBatchHeader(parsing: chunk, at: chunk.readerIndex + cut)
             } catch {
-                throw LogError.corruptBatch("\(self.name) at position \(position + Int64(cut)): \(error)")
+                damage = self.damage(at: position + Int64(cut), offsets: nil, reason: "\(error)")
+                break
             }
             let end = cut + header.totalSize
             if end <= budget, end <= chunk.readableBytes {
                 cut = end
                 continue
             }
-            if cut == 0, atLeastOne, Int64(header.totalSize) <= available {
+            if Int64(cut + header.totalSize) > available {
+                damage = self.damage(
+                    at: position + Int64(cut),
+                    offsets: header.baseOffset...header.lastOffset,
+                    reason: "batch of \(header.totalSize) bytes runs past the end of the segment"
+                )
+            } else if cut == 0, atLeastOne {
                 // The first batch alone is larger than the budget: return it whole anyway.
                 chunk = try self.log.read(at: position, length: header.totalSize)
                 cut = chunk.readableBytes
             }
             break
         }
+        if damage == nil, cut == 0, atLeastOne, chunk.readableBytes > 0, chunk.readableBytes < RecordBatchHeader.size {
+            damage = self.damage(at: position, offsets: nil, reason: "\(chunk.readableBytes) stray bytes at the end")
+        }
         chunk.moveWriterIndex(to: chunk.readerIndex + cut)
-        return chunk
+        if let bad = self.verify(&chunk, at: position) { damage = bad }
+        return (chunk, damage)
+    }
+
+    /// Checks the CRCs of the batches in `chunk` (read at `position`) that lie before
+    /// `trustedFrom` and were not verified before, and cuts `chunk` before the first batch that
+    /// fails or is known to be bad. Costs nothing for data this process appended.
+    private func verify(_ chunk: inout ByteBuffer, at position: Int64) -> SegmentDamage? {
+        guard position < self.trustedFrom || !self.corruptPositions.isEmpty else { return nil }
+        var offset = 0
+        while offset < chunk.readableBytes {
+            let batchPosition = position + Int64(offset)
+            let index = chunk.readerIndex + offset
+            // Parsed once already by `read`; a failure here cannot happen but must not crash.
+            guard let header = try? RecordBatchHeader(parsing: chunk, at: index) else { break }
+            let range = batchPosition..<(batchPosition + Int64(header.totalSize))
+            var reason: String?
+            if self.corruptPositions.contains(batchPosition) {
+                reason = "CRC mismatch"
+            } else if batchPosition < self.trustedFrom, !self.verified.contains(range) {
+                let computed = header.computedCRC(in: chunk, at: index)
+                if computed != header.crc {
+                    reason = "CRC-32C mismatch (stored \(Self.hex(header.crc)), computed "
+                        + "\(computed.map(Self.hex) ?? "none"))"
+                }
+            }
+            if let reason {
+                chunk.moveWriterIndex(to: index)
+                self.markVerified(from: position, to: batchPosition)
+                return self.damage(at: batchPosition, offsets: header.baseOffset...header.lastOffset, reason: reason)
+            }
+            offset += header.totalSize
+        }
+        self.markVerified(from: position, to: position + Int64(chunk.readableBytes))
+        return nil
+    }
+
+    /// Notes `[start, end)` as verified, as far as it lies before `trustedFrom`.
+    private func markVerified(from start: Int64, to end: Int64) {
+        let upper = min(end, self.trustedFrom)
+        if start < upper { self.verified.insert(start..<upper) }
+    }
+
+    private static func hex(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
     }
 
     /// The header of the batch at `position`.
@@ -225,8 +375,10 @@ final class LogSegment {
                 if header.lastOffset >= minimumOffset, header.maxTimestamp >= timestamp { return header }
             case .end:
                 return nil
-            case .invalid(let position, let reason):
+            case .invalid(let position, let reason), .partial(let position, let reason):
                 throw LogError.corruptBatch("\(self.name) at position \(position): \(reason)")
+            case .crcMismatch(_, let position):
+                throw LogError.corruptBatch("\(self.name) at position \(position): CRC mismatch")
             }
         }
     }
@@ -251,13 +403,25 @@ final class LogSegment {
         var reason: String = ""
         /// Batches scanned.
         var batches = 0
+        /// Batches failing their CRC that valid batches follow: damage in place, not a torn tail.
+        /// They are kept (so are the batches after them) and refused to readers.
+        var corrupt: [(position: Int64, offsets: ClosedRange<Int64>)] = []
+        /// Without `truncatingDamage`: where the scan stopped at an unreadable header, kept as is.
+        var keptDamage: (position: Int64, reason: String)?
     }
 
     /// Rescans the log from `position` (where a batch with base offset `expectedOffset` must
     /// start; 0 and `baseOffset` to rebuild everything), validating headers, CRCs and offset
     /// continuity, re-creating the index entries from there on, and truncating the log at the
-    /// first invalid byte (a batch torn by a crash, or garbage).
-    func recover(from position: Int64, expectedOffset: Int64) throws -> RecoveryResult {
+    /// first invalid byte (a batch torn by a crash, or garbage). A whole batch that fails its
+    /// CRC but is followed by a valid batch with the next offset was damaged in place rather than
+    /// torn: it is kept, recorded as corrupt (reads stop before it) and reported, so the
+    /// acknowledged batches after it are not thrown away.
+    ///
+    /// With `truncatingDamage` false (an older segment, synced completely when it rolled, so never
+    /// torn by a crash) only a partial batch at the very end is cut; a bad batch is kept and the
+    /// scan stops at an unreadable header, leaving the rest of the file for readers to reach.
+    func recover(from position: Int64, expectedOffset: Int64, truncatingDamage: Bool = true) throws -> RecoveryResult {
         // Forget everything the indexes say about the rescanned range; the scan re-adds it.
         let keptOffsets = self.offsetIndex.lastIndex { Int64($0.position) < position }.map { $0 + 1 } ?? 0
         try self.offsetIndex.truncate(toCount: keptOffsets)
@@ -285,8 +449,26 @@ final class LogSegment {
                 guard header.baseOffset == self.nextOffset else {
                     result.position = batchPosition
                     result.reason = "base offset \(header.baseOffset) where \(self.nextOffset) was expected"
+                    if !truncatingDamage { result.keptDamage = (batchPosition, result.reason) }
                     break scan
                 }
+                try self.indexAppended(header, at: batchPosition)
+                result.batches += 1
+            case .crcMismatch(let header, let batchPosition):
+                // Damage in place if this is not the end of the log (or must not be cut anyway).
+                var inPlace = !truncatingDamage
+                var next = cursor
+                if !inPlace, case .batch(let following, _) = try next.next(verifyCRC: true) {
+                    inPlace = following.baseOffset == header.lastOffset + 1
+                }
+                guard inPlace, header.baseOffset == self.nextOffset else {
+                    result.position = batchPosition
+                    result.reason = "CRC mismatch"
+                    if !truncatingDamage { result.keptDamage = (batchPosition, result.reason) }
+                    break scan
+                }
+                self.corruptPositions.insert(batchPosition)
+                result.corrupt.append((batchPosition, header.baseOffset...header.lastOffset))
                 try self.indexAppended(header, at: batchPosition)
                 result.batches += 1
             case .end:
@@ -295,16 +477,52 @@ final class LogSegment {
             case .invalid(let invalidPosition, let reason):
                 result.position = invalidPosition
                 result.reason = reason
+                if !truncatingDamage { result.keptDamage = (invalidPosition, reason) }
+                break scan
+            case .partial(let invalidPosition, let reason):
+                result.position = invalidPosition
+                result.reason = reason
                 break scan
             }
         }
-        if result.position < self.size {
-            result.truncatedBytes = self.size - result.position
-            try self.log.truncate(to: result.position)
+        if let kept = result.keptDamage {
+            self.corruptPositions.insert(kept.position)
+            self.markVerified(from: position, to: kept.position)
+            result.position = self.size
+        } else {
+            if result.position < self.size {
+                result.truncatedBytes = self.size - result.position
+                try self.log.truncate(to: result.position)
+            }
+            self.trustedFrom = min(self.trustedFrom, position, self.size)
         }
+        self.verified.truncate(to: self.size)
+        self.corruptPositions = self.corruptPositions.filter { $0 < self.size }
         try self.offsetIndex.persist()
         try self.timeIndex.persist()
         return result
+    }
+
+    /// Why the end of this older segment does not look like that of a segment that rolled at
+    /// `nextBaseOffset`, or `nil` if it does. Walks the batch headers (no CRCs) from `position`,
+    /// where a batch with offset `expectedOffset` starts (the last index entry: a few KiB), to the
+    /// end of the file.
+    func tailProblem(from position: Int64, expectedOffset: Int64, nextBaseOffset: Int64) throws -> String? {
+        var cursor = BatchCursor(file: self.log, from: position)
+        var next = expectedOffset
+        while true {
+            switch try cursor.next(verifyCRC: false) {
+            case .batch(let header, let at), .crcMismatch(let header, let at):
+                guard header.baseOffset == next else {
+                    return "has offset \(header.baseOffset) at position \(at) where \(next) was expected"
+                }
+                next = header.lastOffset + 1
+            case .end:
+                return next == nextBaseOffset ? nil : "ends at offset \(next), the next one starts at \(nextBaseOffset)"
+            case .invalid(let at, let reason), .partial(let at, let reason):
+                return "ends in bad data at position \(at): \(reason)"
+            }
+        }
     }
 
     /// Restores the in-memory state of a segment that is not the last one from its indexes,

@@ -49,22 +49,6 @@ extension PartitionLog {
                 now: now
             )
             segments.append(segment)
-            if let nextBase, segment.nextOffset < nextBase {
-                // A rebuilt segment that ends early: the next segment cannot follow it, so drop
-                // the rest of the log, as Kafka does after truncating an unflushed segment.
-                let dropped = baseOffsets[(number + 1)...]
-                let message = "recovered partition dir \(directory): segment \(segment.name) ends at offset "
-                    + "\(segment.nextOffset), before the next segment's base \(nextBase); deleted \(dropped.count) "
-                    + "later segment(s)"
-                logger.warning("\(message)")
-                for base in dropped {
-                    let stem = LogFileName.stem(baseOffset: base)
-                    for suffix in [LogFileName.logSuffix, LogFileName.indexSuffix, LogFileName.timeIndexSuffix] {
-                        try Posix.remove("\(directory)/\(stem)\(suffix)")
-                    }
-                }
-                break
-            }
         }
         let first = segments.first?.baseOffset ?? 0
         let logEnd = segments.last?.nextOffset ?? first
@@ -122,6 +106,17 @@ extension PartitionLog {
                     + "with offset \(expected) starts)"
             }
         }
+        if problem == nil, let nextBaseOffset {
+            // An older segment is not rescanned, but its end must be whole: a few KiB from the last entry.
+            let start = segment.offsetIndex.last
+            if let why = try segment.tailProblem(
+                from: Int64(start?.position ?? 0),
+                expectedOffset: baseOffset + Int64(start?.relativeOffset ?? 0),
+                nextBaseOffset: nextBaseOffset
+            ) {
+                problem = "inconsistent (the segment \(why))"
+            }
+        }
 
         if let problem {
             if log.size > 0 {
@@ -131,11 +126,21 @@ extension PartitionLog {
             try segment.timeIndex.truncate(toCount: 0)
             try indexFile.truncate(to: 0)
             try timeIndexFile.truncate(to: 0)
-            let result = try segment.recover(from: 0, expectedOffset: baseOffset)
+            // An older segment was synced whole when it rolled: damage in it is kept for reads to
+            // report, never cut (cutting would also orphan every later segment).
+            let result = try segment.recover(from: 0, expectedOffset: baseOffset,
+                                             truncatingDamage: nextBaseOffset == nil)
             Self.report(result, segment: segment, directory: directory, logger: logger)
-            if nextBaseOffset != nil {
+            if let nextBaseOffset {
                 // Restore the final time-index entry a roll writes, as if it had just rolled.
                 try segment.becomeInactive(syncFiles: false)
+                if segment.nextOffset < nextBaseOffset {
+                    let message = "recovered partition dir \(directory): segment \(stem) holds readable batches up to "
+                        + "offset \(segment.nextOffset), the next segment starts at \(nextBaseOffset); offsets in "
+                        + "between are unreadable or lost, later segments are kept"
+                    logger.warning("\(message)")
+                }
+                segment.restore(nextOffset: nextBaseOffset)
             }
         } else if nextBaseOffset == nil {
             let start = segment.offsetIndex.last
@@ -154,6 +159,17 @@ extension PartitionLog {
     private static func report(_ result: LogSegment.RecoveryResult, segment: LogSegment, directory: String,
                                logger: Logger)
     {
+        if let kept = result.keptDamage {
+            let message = "corrupt data in \(segment.name) at position \(kept.position) (\(kept.reason)); the "
+                + "segment was kept as is and reads of this partition stop there"
+            logger.error("\(message)")
+        }
+        for corrupt in result.corrupt {
+            let message = "corrupt record batch in \(segment.name) at position \(corrupt.position) (offsets "
+                + "\(corrupt.offsets.lowerBound)...\(corrupt.offsets.upperBound)): CRC mismatch; valid batches follow "
+                + "it, so it was kept and reads of this partition stop before it"
+            logger.error("\(message)")
+        }
         guard result.truncatedBytes > 0 else { return }
         let message = "recovered partition dir \(directory): truncated \(result.truncatedBytes) bytes of a torn batch "
             + "at position \(result.position) of \(LogFileName.stem(baseOffset: segment.baseOffset))"

@@ -147,7 +147,36 @@ public final class PartitionLog: @unchecked Sendable {
             nextOffset = header.lastOffset + 1
         }
 
-        // Write runs of consecutive batches that go to the same segment with one write each.
+        // Write runs of consecutive batches that go to the same segment with one write each. If a
+        // write fails (a full disk), everything this append wrote is undone: the producer is told
+        // it failed, so it will send the batches again and they must not be in the log twice.
+        let segmentCount = self.segments.count
+        let checkpoint = self.activeSegment?.checkpoint()
+        do {
+            try self.write(bytes, scanned: scanned, assigned: assigned, now: now)
+        } catch {
+            self.undoAppend(keepingSegments: segmentCount, checkpoint: checkpoint, after: error)
+            throw error
+        }
+
+        // Even with `FlushPolicy.always` the sync is left to the caller (`beginFlush`), which can
+        // do it without the lock that serialises this log and cover many appends with one sync.
+        if self.dirtySince == nil { self.dirtySince = now }
+        return LogAppendInfo(
+            firstOffset: firstOffset,
+            lastOffset: nextOffset - 1,
+            maxTimestamp: assigned.map(\.maxTimestamp).max() ?? -1,
+            batches: assigned
+        )
+    }
+
+    /// Writes the batches of one append to the active segment, rolling as needed.
+    private func write(
+        _ bytes: ByteBuffer,
+        scanned: [RecordBatchScanner.Batch],
+        assigned: [RecordBatchHeader],
+        now: Int64
+    ) throws {
         var index = 0
         while index < scanned.count {
             if self.shouldRoll(before: assigned[index], pendingBytes: 0, now: now, checkTime: true) {
@@ -169,16 +198,24 @@ public final class PartitionLog: @unchecked Sendable {
             try segment.append(run, batches: (index..<end).map { (assigned[$0], scanned[$0].position - start) })
             index = end
         }
+    }
 
-        // Even with `FlushPolicy.always` the sync is left to the caller (`beginFlush`), which can
-        // do it without the lock that serialises this log and cover many appends with one sync.
-        if self.dirtySince == nil { self.dirtySince = now }
-        return LogAppendInfo(
-            firstOffset: firstOffset,
-            lastOffset: nextOffset - 1,
-            maxTimestamp: assigned.map(\.maxTimestamp).max() ?? -1,
-            batches: assigned
-        )
+    /// Removes the segments an append rolled to and cuts the segment that was active back to
+    /// `checkpoint`. Failures are logged; a segment that cannot be cut back refuses appends.
+    private func undoAppend(keepingSegments count: Int, checkpoint: LogSegment.Checkpoint?, after cause: any Error) {
+        while self.segments.count > count, self.segments.count > 1 {
+            let segment = self.segments.removeLast()
+            do { try segment.delete() } catch {
+                self.logger.error("removing \(segment.name) after a failed append failed: \(error)")
+            }
+        }
+        guard let checkpoint, let segment = self.activeSegment else { return }
+        do {
+            try segment.rollBack(to: checkpoint, after: cause)
+        } catch {
+            self.logger.error("\(error)")
+        }
+        self.logger.debug("append to \(self.directory ?? "in-memory log") undone after: \(cause)")
     }
 
     /// Whether `header` must go to a new segment: the active one (plus `pendingBytes` about to be
@@ -211,7 +248,12 @@ public final class PartitionLog: @unchecked Sendable {
                 indexIntervalBytes: self.config.indexIntervalBytes,
                 now: now
             )
-            try Posix.syncDirectory(directory)
+            do {
+                try Posix.syncDirectory(directory)
+            } catch {
+                try? segment.delete()
+                throw error
+            }
         } else {
             segment = LogSegment.createInMemory(
                 baseOffset: baseOffset,
@@ -246,17 +288,42 @@ public final class PartitionLog: @unchecked Sendable {
             if found {
                 position = 0
             } else {
-                guard let start = try segment.position(ofBatchContaining: offset) else { continue }
-                position = start
+                do {
+                    guard let start = try segment.position(ofBatchContaining: offset) else { continue }
+                    position = start
+                } catch let damage as SegmentDamage {
+                    throw self.report(damage, in: segment)
+                }
             }
-            var chunk = try segment.read(from: position, maxBytes: remaining, atLeastOne: result.readableBytes == 0)
+            var (chunk, damage) = try segment.read(
+                from: position,
+                maxBytes: remaining,
+                atLeastOne: result.readableBytes == 0
+            )
             found = true
             remaining -= chunk.readableBytes
             let reachedSegmentEnd = position + Int64(chunk.readableBytes) >= segment.size
             if result.readableBytes == 0 { result = chunk } else { result.writeBuffer(&chunk) }
+            if let damage {
+                // Serve what precedes the bad batch; a read that starts at it fails.
+                let error = self.report(damage, in: segment)
+                if result.readableBytes == 0 { throw error }
+                break
+            }
             if !reachedSegmentEnd || remaining < RecordBatchHeader.size { break }
         }
         return result
+    }
+
+    /// Logs a bad batch (once per batch) and returns the error a read that starts at it fails with.
+    private func report(_ damage: SegmentDamage, in segment: LogSegment) -> LogError {
+        let offsets = damage.offsets.map { "offsets \($0.lowerBound)...\($0.upperBound)" } ?? "unknown offsets"
+        let message = "corrupt record batch in \(segment.name) at position \(damage.position) (\(offsets)): "
+            + "\(damage.reason)"
+        if damage.isFirstReport {
+            self.logger.error("\(message); reads of this partition stop before it")
+        }
+        return LogError.corruptBatch(message)
     }
 
     /// Index of the last segment whose base offset is <= `offset` (0 if none).
@@ -285,7 +352,7 @@ public final class PartitionLog: @unchecked Sendable {
                     // Kafka answers with the first record at or after the timestamp, not its batch:
                     // look inside an uncompressed batch; a compressed one answers with its base offset.
                     if let position = try? segment.position(ofBatchContaining: header.baseOffset),
-                        let bytes = try? segment.read(from: position, maxBytes: 0, atLeastOne: true),
+                        let bytes = try? segment.read(from: position, maxBytes: 0, atLeastOne: true).bytes,
                         let batch = try? RecordBatch(parsing: bytes, at: bytes.readerIndex, verifyCRC: false),
                         let record = batch.records.first(where: {
                             batch.timestamp(of: $0) >= timestamp && batch.offset(of: $0) >= self.logStartOffset
@@ -317,7 +384,7 @@ public final class PartitionLog: @unchecked Sendable {
         var offset = best.offsetOfMaxTimestamp
         // The batch is known; look inside it for the exact record, as Kafka 3.8+ does.
         if let position = try? best.position(ofBatchContaining: offset),
-            let bytes = try? best.read(from: position, maxBytes: 0, atLeastOne: true),
+            let bytes = try? best.read(from: position, maxBytes: 0, atLeastOne: true).bytes,
             let batch = try? RecordBatch(parsing: bytes, at: bytes.readerIndex, verifyCRC: false),
             let record = batch.records.first(where: { batch.timestamp(of: $0) == timestamp })
         {

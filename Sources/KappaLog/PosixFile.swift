@@ -58,7 +58,14 @@ final class PosixFile: FileStorage {
 
     func append(_ bytes: ByteBuffer) throws {
         let start = self.size
-        try self.write(bytes, at: start)
+        do {
+            try self.write(bytes, at: start)
+        } catch {
+            // A full disk (ENOSPC) or file size limit (EFBIG) may have let part of it in: cut that off,
+            // so the file on disk never holds more than `size` says (a later append starts there anyway).
+            _ = ftruncate(self.descriptor, off_t(start))
+            throw error
+        }
         self.size = start + Int64(bytes.readableBytes)
         self.lastModifiedMs = Posix.nowMilliseconds()
     }

@@ -76,6 +76,8 @@ class KappaBroker:
         self.proc: subprocess.Popen | None = None
         self.runs = 0
         self.returncodes: list[int] = []
+        # Called in the child before exec (e.g. to set resource limits); None for nothing.
+        self.preexec_fn = None
 
     # -- addresses and logs ------------------------------------------------------------------
     @property
@@ -122,7 +124,8 @@ class KappaBroker:
         with open(self._log_path(self.runs, "stdout"), "wb") as out, \
              open(self._log_path(self.runs, "stderr"), "wb") as err:
             self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=err, start_new_session=True)
+                                         stderr=err, start_new_session=True,
+                                         preexec_fn=self.preexec_fn)
         if wait:
             self.wait_ready(timeout)
         return self

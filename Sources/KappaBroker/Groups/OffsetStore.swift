@@ -4,7 +4,12 @@ import Synchronization
 
 /// Committed consumer-group offsets. In a data directory they are kept in `consumer-offsets.log`, one
 /// JSON line per commit or deletion, replayed at start-up (last line wins) and compacted then; a torn
-/// last line from a crash is cut off with a log line. Without a data directory they live in RAM.
+/// last line from a crash is cut off, and an unreadable line in the middle skipped, each with a log
+/// line. Without a data directory they live in RAM.
+///
+/// A change is applied in memory only once its line is written (and synced, with `syncEveryWrite`);
+/// a write that fails (a full disk) is cut off the file again and the change is refused, so what
+/// OffsetFetch answers is always what a restart will load.
 final class OffsetStore: Sendable {
     struct Key: Hashable, Sendable, Comparable {
         var topic: String
@@ -60,11 +65,13 @@ final class OffsetStore: Sendable {
         try self.state.withLock { state in
             var lines = ""
             for (key, value) in commits {
-                state.offsets[group, default: [:]][key] = value
                 lines += Self.encode(Line(g: group, t: key.topic, p: key.partition, o: value.offset, e: value.leaderEpoch,
                                           m: value.metadata, ts: value.commitTimestamp, op: nil))
             }
             try self.append(lines, state: &state)
+            for (key, value) in commits {
+                state.offsets[group, default: [:]][key] = value
+            }
         }
     }
 
@@ -72,18 +79,20 @@ final class OffsetStore: Sendable {
         try self.state.withLock { state in
             var lines = ""
             for key in keys {
-                state.offsets[group]?.removeValue(forKey: key)
                 lines += Self.encode(Line(g: group, t: key.topic, p: key.partition, op: "delete"))
             }
-            if state.offsets[group]?.isEmpty == true { state.offsets.removeValue(forKey: group) }
             try self.append(lines, state: &state)
+            for key in keys {
+                state.offsets[group]?.removeValue(forKey: key)
+            }
+            if state.offsets[group]?.isEmpty == true { state.offsets.removeValue(forKey: group) }
         }
     }
 
     func deleteGroup(_ group: String) throws {
         try self.state.withLock { state in
-            state.offsets.removeValue(forKey: group)
             try self.append(Self.encode(Line(g: group, op: "delete-group")), state: &state)
+            state.offsets.removeValue(forKey: group)
         }
     }
 
@@ -122,25 +131,37 @@ final class OffsetStore: Sendable {
         return text + "\n"
     }
 
+    /// Appends whole lines; on failure cuts the file back to where it ended, so a half-written line
+    /// cannot swallow the lines appended after it.
     private func append(_ text: String, state: inout State) throws {
         guard state.fd >= 0, !text.isEmpty else { return }
+        var info = stat()
+        guard fstat(state.fd, &info) == 0 else {
+            throw OffsetStoreError.write("fstat: \(String(cString: strerror(errno)))")
+        }
+        let start = info.st_size
         let bytes = Array(text.utf8)
         var offset = 0
+        var failure: String?
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { raw in
                 Glibc.write(state.fd, raw.baseAddress.map { $0 + offset }, bytes.count - offset)
             }
             if written < 0 {
                 if errno == EINTR { continue }
-                throw OffsetStoreError.write(String(cString: strerror(errno)))
+                failure = "write: \(String(cString: strerror(errno))) (errno \(errno))"
+                break
             }
             offset += written
         }
-        if self.syncEveryWrite {
-            _ = fdatasync(state.fd)
-        } else {
-            state.dirty = true
+        if failure == nil, self.syncEveryWrite, fdatasync(state.fd) != 0 {
+            failure = "fdatasync: \(String(cString: strerror(errno))) (errno \(errno))"
         }
+        if let failure {
+            _ = ftruncate(state.fd, start)
+            throw OffsetStoreError.write(failure)
+        }
+        if !self.syncEveryWrite { state.dirty = true }
     }
 
     private func load() throws {
@@ -149,12 +170,19 @@ final class OffsetStore: Sendable {
         if let data = FileManager.default.contents(atPath: path) {
             var good = 0
             var lineCount = 0
+            var skipped = 0
             let decoder = JSONDecoder()
             var start = data.startIndex
             while start < data.endIndex {
                 guard let newline = data[start...].firstIndex(of: 0x0A) else { break }
                 let slice = data[start..<newline]
-                guard let line = try? decoder.decode(Line.self, from: slice) else { break }
+                guard let line = try? decoder.decode(Line.self, from: slice) else {
+                    // A whole line that does not parse (damaged on disk): later lines still count.
+                    skipped += 1
+                    start = newline + 1
+                    good = start - data.startIndex
+                    continue
+                }
                 lineCount += 1
                 switch line.op {
                 case "delete-group":
@@ -170,8 +198,11 @@ final class OffsetStore: Sendable {
                 start = newline + 1
                 good = start - data.startIndex
             }
+            if skipped > 0 {
+                self.logger.warning("\(path): skipped \(skipped) unreadable line(s) among \(lineCount + skipped); the file is rewritten without them")
+            }
             if good < data.count {
-                self.logger.warning("\(path): dropped \(data.count - good) bytes of a torn or corrupt tail after \(lineCount) commit line(s)")
+                self.logger.warning("\(path): dropped \(data.count - good) bytes of a half-written last line after \(lineCount) commit line(s); the file is rewritten without them")
             }
         }
         // Rewrite the file compacted (this also cuts off any torn tail), then append to it.
