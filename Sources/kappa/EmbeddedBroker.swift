@@ -1,4 +1,9 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import KappaBroker
 import KappaLog
 import KappaServer
@@ -14,6 +19,9 @@ struct EmbeddedBroker {
     let config: BrokerConfig
 
     static func start(_ options: BrokerOptions, logger: Logger) async throws -> EmbeddedBroker {
+        // Past a file size limit (ulimit -f) a write must fail with EFBIG, which a produce answers with
+        // KAFKA_STORAGE_ERROR, instead of SIGXFSZ killing the broker.
+        signal(SIGXFSZ, SIG_IGN)
         guard let address = options.listenAddress, let advertised = options.advertisedAddress,
             let flush = FlushPolicy(argument: options.flush)
         else {
