@@ -107,6 +107,10 @@ last=$(grep -E '^#[0-9]+' "$LOG" | tail -1 || true)
 cov=$(grep -Eo 'cov: [0-9]+' <<<"$last" | grep -Eo '[0-9]+' || true)
 ft=$(grep -Eo 'ft: [0-9]+' <<<"$last" | grep -Eo '[0-9]+' || true)
 corp=$(grep -Eo 'corp: [0-9]+/[0-9A-Za-z]+' <<<"$last" | cut -d' ' -f2 || true)
+misuse=$(grep -c 'NIO API misuse' "$LOG" || true)
+if [[ ${misuse:-0} != 0 ]]; then
+    echo "fuzz: warning: $misuse NIO API misuse reports in $LOG (an EmbeddedEventLoop used off its thread)" >&2
+fi
 echo "fuzz: ${execs:-?} executions in ${FUZZ_SECONDS} s, coverage ${cov:-?} edges (${ft:-?} features), corpus ${corp:-?} inputs"
 
 if [[ $status != 0 ]]; then

@@ -51,6 +51,7 @@ final class BrokerSession {
     func close() {
         self.broker.shutdown()
         try? self.loop.syncShutdownGracefully()
+        SessionGraveyard.keep(self)
     }
 
     static func checkResponse(_ response: ByteBuffer, header: RequestHeader) {
@@ -67,7 +68,8 @@ final class BrokerSession {
         } catch {
             Invariant.fail("\(api.name) v\(version) response does not decode: \(error)")
         }
-        Invariant.require(buffer.readableBytes == 0, "\(api.name) v\(version) response has \(buffer.readableBytes) extra bytes")
+        Invariant.require(buffer.readableBytes == 0,
+                          "\(api.name) v\(version) response has \(buffer.readableBytes) extra bytes")
     }
 }
 #endif

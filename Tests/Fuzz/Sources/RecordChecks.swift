@@ -11,8 +11,8 @@ enum RecordChecks {
             Invariant.require(unchecked == verified, "CRC-checked scan found different batches")
         }
         for batch in unchecked ?? [] {
-            Invariant.require(batch.range.lowerBound >= records.readerIndex && batch.range.upperBound <= records.writerIndex,
-                         "scanned batch \(batch.range) outside the records")
+            let inside = batch.range.lowerBound >= records.readerIndex && batch.range.upperBound <= records.writerIndex
+            Invariant.require(inside, "scanned batch \(batch.range) outside the records")
             Self.checkOffsetAssignment(records, batch)
             Self.checkRecords(records, batch)
         }
@@ -23,7 +23,9 @@ enum RecordChecks {
     static func checkOffsetAssignment(_ records: ByteBuffer, _ batch: RecordBatchScanner.Batch) {
         guard batch.header.crcMatches(in: records, at: batch.position) else { return }
         var patched = records
-        Invariant.require(patched.patchRecordBatch(at: batch.position, baseOffset: 0x1234_5678_9abc, partitionLeaderEpoch: 7))
+        let patchedOK = patched.patchRecordBatch(
+            at: batch.position, baseOffset: 0x1234_5678_9abc, partitionLeaderEpoch: 7)
+        Invariant.require(patchedOK)
         guard let header = try? RecordBatchHeader(parsing: patched, at: batch.position) else {
             Invariant.fail("patched batch header no longer parses")
         }

@@ -22,7 +22,7 @@ enum RequestStreamFuzzer {
         let decoded = Self.decodeFrames(stream, readSize: readSize)
         let expected = ReferenceSplit(stream, maxFrameSize: Self.maxFrameSize)
         Invariant.require(decoded.frames.map { Array($0.readableBytesView) } == expected.frames,
-                     "frame decoder disagrees with the reference split")
+                          "frame decoder disagrees with the reference split")
         Invariant.require(decoded.rejectedSize == expected.rejectedSize, "frame size rejection differs")
         if expected.rejectedSize == nil {
             Invariant.require(decoded.truncatedAtEOF == (expected.leftover > 0), "truncation at EOF differs")

@@ -56,7 +56,8 @@ enum WireChecks {
         } catch {
             Invariant.fail("re-encoded \(api.name) v\(version) does not decode: \(error)")
         }
-        Invariant.require(reader.readableBytes == 0, "re-encoded \(api.name) v\(version) leaves \(reader.readableBytes) bytes")
+        Invariant.require(reader.readableBytes == 0,
+                          "re-encoded \(api.name) v\(version) leaves \(reader.readableBytes) bytes")
         var second = ByteBuffer()
         again.write(to: &second, version: version)
         Invariant.require(first == second, "\(api.name) v\(version) changed in a decode/encode round trip")
