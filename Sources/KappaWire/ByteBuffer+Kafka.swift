@@ -43,8 +43,16 @@ extension ByteBuffer {
         return length == -1 ? nil : length
     }
 
+    /// The longest string the protocol carries, in UTF-8 bytes: a classic length is an int16, and
+    /// Kafka refuses longer compact strings too.
+    public static let maxKafkaStringLength = Int(Int16.max)
+
+    /// Reads a string; invalid UTF-8 is repaired (U+FFFD), as Kafka's Java reader does. A compact
+    /// length beyond `maxKafkaStringLength` is refused like in Kafka: stored and later written in a
+    /// classic response, such a string could not be framed.
     public mutating func readKafkaNullableString(flexible: Bool) throws -> String? {
         guard let length = try self.readKafkaLength(flexible: flexible, classicWidth16: true) else { return nil }
+        if length > Self.maxKafkaStringLength { throw WireError.invalid("string length \(length)") }
         guard let string = self.readString(length: length) else { throw WireError.truncated("string") }
         return string
     }
@@ -61,13 +69,29 @@ extension ByteBuffer {
             if flexible { self.writeInteger(UInt8(0)) } else { self.writeInteger(Int16(-1)) }
             return
         }
-        let count = string.utf8.count
+        let utf8 = string.utf8
+        guard utf8.count > Self.maxKafkaStringLength else {
+            self.writeKafkaStringLength(utf8.count, flexible: flexible)
+            self.writeString(string)
+            return
+        }
+        // Longer than a length can say (a repaired string grows: U+FFFD is three bytes for one
+        // bad one). Cut at the last whole character that fits, so the frame stays readable.
+        var end = utf8.index(utf8.startIndex, offsetBy: Self.maxKafkaStringLength)
+        while end > utf8.startIndex, UTF8.isContinuation(utf8[end]) {
+            end = utf8.index(before: end)
+        }
+        let prefix = utf8[..<end]
+        self.writeKafkaStringLength(prefix.count, flexible: flexible)
+        self.writeBytes(prefix)
+    }
+
+    private mutating func writeKafkaStringLength(_ count: Int, flexible: Bool) {
         if flexible {
             self.writeUnsignedVarint(UInt32(count + 1))
         } else {
-            self.writeInteger(Int16(truncatingIfNeeded: count))
+            self.writeInteger(Int16(count))
         }
-        self.writeString(string)
     }
 
     public mutating func readKafkaNullableBytes(flexible: Bool) throws -> [UInt8]? {

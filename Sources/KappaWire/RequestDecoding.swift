@@ -20,13 +20,16 @@ extension ApiKey {
     ///
     /// - Throws: what `RequestHeader(from:)` and `decodeRequest(from:version:)` throw, and
     ///   `WireError.invalid` if bytes are left after the body.
-    public static func decodeRequestFrame(_ frame: ByteBuffer) throws -> (header: RequestHeader, body: any KafkaMessage) {
+    public static func decodeRequestFrame(
+        _ frame: ByteBuffer
+    ) throws -> (header: RequestHeader, body: any KafkaMessage) {
         var buffer = frame
         let header = try RequestHeader(from: &buffer)
         guard let api = ApiKey(rawValue: header.apiKey) else { throw WireError.unknownApiKey(header.apiKey) }
         let body = try api.decodeRequest(from: &buffer, version: header.apiVersion)
         guard buffer.readableBytes == 0 else {
-            throw WireError.invalid("\(buffer.readableBytes) bytes after a \(api.name) v\(header.apiVersion) request")
+            let extra = buffer.readableBytes
+            throw WireError.invalid("\(api.name) v\(header.apiVersion) request followed by \(extra) more bytes")
         }
         return (header, body)
     }
