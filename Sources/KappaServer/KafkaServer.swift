@@ -55,6 +55,7 @@ public final class KafkaServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(tls.makeHandler())
+                        try channel.pipeline.syncOperations.addHandler(TLSUncleanShutdownHandler())
                     }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))

@@ -48,6 +48,19 @@ import Testing
         #expect(user == "user")
     }
 
+    @Test func librdkafkasRepeatedClientNonceIsAccepted() {
+        // librdkafka's client-final puts its own nonce before the combined one: r=abc + abc<server>.
+        var exchange = self.exchange()
+        _ = exchange.receive(Array("n,,n=user,r=abc".utf8))
+        let withoutProof = "c=biws,r=abcabc\(Self.serverNonce)"
+        let authMessage = "n=user,r=abc,r=abc\(Self.serverNonce),s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,\(withoutProof)"
+        let proof = ScramTestClient.proof(password: "pencil", salt: Self.salt, iterations: 4096, authMessage: authMessage)
+        guard case .success = exchange.receive(Array("\(withoutProof),p=\(proof)".utf8)) else {
+            Issue.record("librdkafka's client-final must verify")
+            return
+        }
+    }
+
     @Test func unknownUserGetsADecoyChallengeAndFailsLater() {
         var exchange = self.exchange()
         guard case .challenge(let bytes) = exchange.receive(Array("n,,n=mallory,r=abc".utf8)) else {

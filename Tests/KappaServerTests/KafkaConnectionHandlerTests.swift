@@ -75,6 +75,16 @@ import Testing
         #expect(try self.response()?.0 == 2)
     }
 
+    @Test func saslHandshakeWithoutSaslOnGetsNoMechanisms() throws {
+        let header = RequestHeader(apiKey: 17, apiVersion: 1, correlationId: 12, clientId: "t")
+        try self.channel.writeInbound(self.frame(header, SaslHandshakeRequest(mechanism: "PLAIN")))
+        var (correlation, body) = try #require(try self.response())
+        #expect(correlation == 12)
+        let response = try SaslHandshakeResponse(from: &body, version: 1)
+        #expect(response.errorCode == 33)
+        #expect(response.mechanisms.isEmpty)
+    }
+
     @Test func unknownApiKeyClosesTheConnection() throws {
         var buffer = ByteBuffer()
         buffer.writeInteger(Int32(10))

@@ -75,6 +75,7 @@ public struct SaslSession: Sendable {
         case .awaitingPlain:
             return self.plain(token)
         case .scram(var exchange):
+            let userBefore = exchange.user
             let step = exchange.receive(token)
             switch step {
             case .challenge(let bytes):
@@ -86,7 +87,7 @@ public struct SaslSession: Sendable {
             case .failure(let reason):
                 self.state = .failed
                 return .failed(
-                    user: exchange.user,
+                    user: exchange.user ?? userBefore,
                     message: "Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256",
                     reason: reason)
             }

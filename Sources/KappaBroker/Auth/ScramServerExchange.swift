@@ -129,7 +129,9 @@ public struct ScramServerExchange: Sendable {
         guard attributes[0].dropFirst(2) == Data(pending.gs2Header.utf8).base64EncodedString() else {
             return self.fail("channel binding does not match the GS2 header")
         }
-        guard attributes[1].dropFirst(2) == pending.nonce else { return self.fail("nonce does not match") }
+        // librdkafka sends the client nonce again in front of the combined one; Kafka accepts any nonce that
+        // ends with the combined one, and so do we (the proof covers the message as sent either way).
+        guard attributes[1].dropFirst(2).hasSuffix(pending.nonce) else { return self.fail("nonce does not match") }
         guard let proof = Data(base64Encoded: String(text[proofRange.upperBound...])), proof.count == 32 else {
             return self.fail("proof is not 32 bytes of base64")
         }
