@@ -33,8 +33,8 @@ extension Broker {
                 let result = partition.append(records, maxMessageBytes: maxMessageBytes, now: now)
                 if result.error == .kafkaStorageError {
                     // Nothing of it stayed in the log; reads and earlier data are unaffected.
-                    self.logger.error(
-                        "produce to \(topic.name)-\(data.index) failed, not written: \(result.message ?? "storage error")")
+                    let why = result.message ?? "storage error"
+                    self.logger.error("produce to \(topic.name)-\(data.index) failed, not written: \(why)")
                 } else if result.error != .none {
                     self.logger.warning("produce to \(topic.name)-\(data.index) rejected: \(result.error) \(result.message ?? "")")
                 } else if mustSync {

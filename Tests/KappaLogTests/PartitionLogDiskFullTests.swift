@@ -125,7 +125,9 @@ final class LimitedFile: FileStorage {
         try self.inner.append(bytes)
     }
 
-    func read(at position: Int64, length: Int) throws -> ByteBuffer { try self.inner.read(at: position, length: length) }
+    func read(at position: Int64, length: Int) throws -> ByteBuffer {
+        try self.inner.read(at: position, length: length)
+    }
     func truncate(to size: Int64) throws { try self.inner.truncate(to: size) }
     func sync() throws { try self.inner.sync() }
     func syncHandle() throws -> SyncHandle? { try self.inner.syncHandle() }

@@ -199,10 +199,13 @@ final class OffsetStore: Sendable {
                 good = start - data.startIndex
             }
             if skipped > 0 {
-                self.logger.warning("\(path): skipped \(skipped) unreadable line(s) among \(lineCount + skipped); the file is rewritten without them")
+                self.logger.warning(
+                    "\(path): skipped \(skipped) unreadable line(s) among \(lineCount + skipped); rewritten without them")
             }
             if good < data.count {
-                self.logger.warning("\(path): dropped \(data.count - good) bytes of a half-written last line after \(lineCount) commit line(s); the file is rewritten without them")
+                let dropped = data.count - good
+                self.logger.warning(
+                    "\(path): dropped \(dropped) bytes of a half-written last line after \(lineCount) commit line(s)")
             }
         }
         // Rewrite the file compacted (this also cuts off any torn tail), then append to it.
