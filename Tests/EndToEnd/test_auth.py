@@ -298,3 +298,20 @@ def test_users_command_lists_removes_and_the_broker_refuses_an_empty_file(tmp_pa
     b = kappa_factory(args=["--memory", "--sasl-users", str(path)], wait=False)
     assert b.wait_exit(20) not in (None, 0)
     assert "has no users" in b.stderr_text()
+
+
+def test_tls_without_sasl(kappa_factory, certificate, topic):
+    """--tls-cert alone: clients use security.protocol=SSL and need no credentials."""
+    kcat = shutil.which("kcat")
+    assert kcat, "kcat is not installed: run scripts/setup.sh"
+    cert, key = certificate
+    b = kappa_factory(args=["--memory", "--tls-cert", str(cert), "--tls-key", str(key)])
+    base = [kcat, "-b", b.bootstrap, "-X", "security.protocol=SSL", "-X", f"ssl.ca.location={cert}"]
+    r = subprocess.run([*base, "-t", topic, "-P"], input=b"over tls\n", capture_output=True, timeout=CLIENT_TIMEOUT)
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    r = subprocess.run([*base, "-t", topic, "-C", "-o", "beginning", "-e", "-q"], capture_output=True,
+                       timeout=CLIENT_TIMEOUT)
+    assert r.stdout.decode().splitlines() == ["over tls"], r.stderr.decode(errors="replace")
+    # A plaintext client gets no answer it can use from a TLS listener.
+    r = subprocess.run([kcat, "-b", b.bootstrap, "-L", "-m", "3"], capture_output=True, timeout=CLIENT_TIMEOUT)
+    assert r.returncode != 0 and topic not in r.stdout.decode(errors="replace")
