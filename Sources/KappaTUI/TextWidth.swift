@@ -62,12 +62,13 @@ enum TextWidth {
         var base: Int?  // index in `out` of this cluster's last spacing cell
         var marks = 0
         for scalar in scalars {
-            if Self.isControl(scalar) || Self.isUnknown(scalar) || (escapeFormats && (Self.isFormat(scalar) || Self.isJoiner(scalar))) {
+            let invisible = Self.isFormat(scalar) || Self.isJoiner(scalar)
+            if Self.isControl(scalar) || Self.isUnknown(scalar) || (escapeFormats && invisible) {
                 for c in Self.escape(scalar) { out.append(Glyph(text: String(c), width: 1)) }
                 base = nil
                 continue
             }
-            if Self.isJoiner(scalar) || Self.isFormat(scalar) { continue }
+            if invisible { continue }
             let width = Self.scalarWidth(scalar)
             if width > 0 {
                 out.append(Glyph(text: String(scalar), width: width))
@@ -98,7 +99,7 @@ enum TextWidth {
     /// Unicode 14): curses would not print them, or not in the width we count.
     private static func isUnknown(_ scalar: Unicode.Scalar) -> Bool {
         guard scalar.value >= 0x300 else { return false }
-        guard let age = scalar.properties.age else { return true }
+        guard let age = scalar.properties.age, !scalar.properties.isNoncharacterCodePoint else { return true }
         return age.major > 14
     }
 
@@ -139,18 +140,20 @@ enum TextWidth {
         default: break
         }
         if (0x1160...0x11FF).contains(v) || (0xD7B0...0xD7FF).contains(v) { return 0 }  // Hangul jamo that join
+        if v == 0x1171E { return 0 }  // a mark (Mn) in Unicode 14, as glibc counts it; Mc since 15
         if (0x1F1E6...0x1F1FF).contains(v) { return 1 }  // regional indicators: EastAsianWidth N
         if props.isEmojiPresentation { return 2 }
         return Self.isWide(v) ? 2 : 1
     }
 
-    /// East Asian Wide and Fullwidth ranges (Unicode 15 EastAsianWidth.txt, merged; emoji are covered by
-    /// `isEmojiPresentation`).
+    /// East Asian Wide and Fullwidth ranges (EastAsianWidth.txt, merged; emoji are covered by
+    /// `isEmojiPresentation`), checked against glibc 2.36's wcwidth for every code point up to Unicode 14.
     private static let wideRanges: [ClosedRange<UInt32>] = [
-        0x1100...0x115F, 0x2329...0x232A, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF,
-        0x4E00...0x9FFF, 0xA000...0xA4CF, 0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF,
-        0xFE10...0xFE19, 0xFE30...0xFE6F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x16FE0...0x16FE4,
-        0x17000...0x18CFF, 0x1B000...0x1B2FF, 0x1F200...0x1F202, 0x1F210...0x1F23B, 0x1F240...0x1F248,
+        0x1100...0x115F, 0x2329...0x232A, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x9FFF,
+        0xA000...0xA4CF, 0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF,
+        0xFE10...0xFE19, 0xFE30...0xFE6F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x16FE0...0x16FF1,
+        0x17000...0x18D08, 0x1AFF0...0x1AFFE, 0x1B000...0x1B2FF, 0x1F200...0x1F202, 0x1F210...0x1F23B,
+        0x1F240...0x1F248,
         0x1F250...0x1F251, 0x1F260...0x1F265, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
     ]
 

@@ -392,9 +392,11 @@ def test_rapid_resizes_while_records_stream(tmp_path):
         d.screen.wait_text("waiting for messages on abuse")
         producer.start()
         sizes = [(20, 6), (1, 1), (200, 60), (59, 16), (80, 24), (5, 3), (120, 40), (300, 90), (60, 16), (100, 24)]
+        rng = random.Random(11)
         start = time.monotonic()
         for i in range(resizes):
             d.resize(*sizes[i % len(sizes)])
+            time.sleep(rng.uniform(0, 0.03))  # sometimes mid-frame, sometimes after one
             if i % 10 == 9:
                 d.screen.keys("Tab")
         took = time.monotonic() - start
