@@ -2,9 +2,11 @@
 """Writes the fuzzer's seed corpus (Tests/Fuzz/corpus) from the requests real clients sent, as
 captured in Tests/KappaWireTests/Generated/CapturedRequests.swift.
 
-Each seed is one fuzz input: a control byte (0: the stream arrives in one read; see
+Each seed is one fuzz input: a control byte (0: the stream arrives in one read, no SASL; see
 RequestStreamFuzzer.swift), then size-prefixed frames. There is one seed per captured request
-and one per client with all of its requests in the order a session sends them.
+and one per client with all of its requests in the order a session sends them, plus three
+hand-built SASL sessions (PLAIN, SCRAM-SHA-256 first message, v0 handshake with a bare token) in
+front of a captured session, for the broker behind the SASL gate (control bit 0x40).
 Rerun after refreshing the captures: python3 Tests/Fuzz/make_corpus.py
 """
 import os
@@ -25,6 +27,33 @@ ROW = re.compile(r'CapturedRequest\(client: "([^"]+)", apiKey: (\d+), apiVersion
 
 def frame(payload: bytes) -> bytes:
     return struct.pack(">i", len(payload)) + payload
+
+
+SASL = 0x40
+
+
+def header(key: int, version: int, correlation_id: int, flexible: bool = False) -> bytes:
+    client = b"fuzz-seed"
+    return struct.pack(">hhih", key, version, correlation_id, len(client)) + client + (b"\x00" if flexible else b"")
+
+
+def sasl_handshake(version: int, mechanism: str) -> bytes:
+    name = mechanism.encode()
+    return frame(header(17, version, 1) + struct.pack(">h", len(name)) + name)
+
+
+def sasl_authenticate_v2(token: bytes) -> bytes:
+    """Flexible: compact bytes (uvarint length + 1, below 128 here) and an empty tag buffer."""
+    assert len(token) < 127
+    return frame(header(36, 2, 2, flexible=True) + bytes([len(token) + 1]) + token + b"\x00")
+
+
+def sasl_seeds(session: bytes) -> dict[str, bytes]:
+    return {
+        "sasl-plain-session": sasl_handshake(1, "PLAIN") + sasl_authenticate_v2(b"\x00fuzz\x00fuzz") + session,
+        "sasl-scram-first": sasl_handshake(1, "SCRAM-SHA-256") + sasl_authenticate_v2(b"n,,n=fuzz,r=fuzzclientnonce"),
+        "sasl-v0-bare-token": sasl_handshake(0, "PLAIN") + frame(b"\x00fuzz\x00fuzz") + session,
+    }
 
 
 def main() -> int:
@@ -48,7 +77,13 @@ def main() -> int:
         ordered = sorted(requests, key=lambda r: (rank.get(r[0], len(rank) + r[0]), r[1]))
         with open(os.path.join(OUT, f"{client}-session"), "wb") as fh:
             fh.write(b"\x00" + b"".join(frame(p) for _, _, p in ordered))
-    print(f"wrote {len(rows)} request seeds and {len(sessions)} session seeds to {os.path.relpath(OUT, ROOT)}")
+    confluent = open(os.path.join(OUT, "confluent-session"), "rb").read()[1:]
+    seeds = sasl_seeds(confluent)
+    for name, stream in seeds.items():
+        with open(os.path.join(OUT, name), "wb") as fh:
+            fh.write(bytes([SASL]) + stream)
+    print(f"wrote {len(rows)} request seeds, {len(sessions)} session seeds and {len(seeds)} SASL seeds "
+          f"to {os.path.relpath(OUT, ROOT)}")
     return 0
 
 

@@ -27,10 +27,13 @@ if [[ $FUZZ_BROKER == 1 ]]; then
     SCRATCH=.build-fuzz-broker
     TARGETS=(KappaBroker NIOEmbedded)
     DEFINES=(-DKAPPA_FUZZ_BROKER)
+    # The server's SASL gate, compiled in rather than linking KappaServer (and NIOPosix, NIOSSL).
+    SERVER_SOURCES=(Sources/KappaServer/SaslGate.swift)
 else
     SCRATCH=.build-fuzz
     TARGETS=(KappaWire NIOEmbedded)
     DEFINES=()
+    SERVER_SOURCES=()
 fi
 BINARY=$SCRATCH/kappa-fuzz
 CRASHES=Tests/Fuzz/crashes
@@ -86,7 +89,7 @@ EOF
 
 "$SWIFTC" -O -g -sanitize=fuzzer -parse-as-library -swift-version 6 -module-name KappaFuzz "${DEFINES[@]}" \
     -I "$BIN/Modules" "${MODULE_FLAGS[@]}" -module-cache-path "$SCRATCH/fuzz-module-cache" \
-    Tests/Fuzz/Sources/*.swift Sources/KappaServer/KafkaFrameDecoder.swift \
+    Tests/Fuzz/Sources/*.swift Sources/KappaServer/KafkaFrameDecoder.swift "${SERVER_SOURCES[@]}" \
     "${OBJECTS[@]}" -lstdc++ -o "$BINARY"
 echo "fuzz: built $BINARY in $((SECONDS - build_start)) s" >&2
 
@@ -111,7 +114,8 @@ misuse=$(grep -c 'NIO API misuse' "$LOG" || true)
 if [[ ${misuse:-0} != 0 ]]; then
     echo "fuzz: warning: $misuse NIO API misuse reports in $LOG (an EmbeddedEventLoop used off its thread)" >&2
 fi
-echo "fuzz: ${execs:-?} executions in ${FUZZ_SECONDS} s, coverage ${cov:-?} edges (${ft:-?} features), corpus ${corp:-?} inputs"
+echo "fuzz: ${execs:-?} executions in ${FUZZ_SECONDS} s, coverage ${cov:-?} edges (${ft:-?} features)," \
+    "corpus ${corp:-?} inputs"
 
 if [[ $status != 0 ]]; then
     grep -E 'ERROR: libFuzzer|SUMMARY|Fatal error|precondition|Test unit written' "$LOG" >&2 || tail -40 "$LOG" >&2

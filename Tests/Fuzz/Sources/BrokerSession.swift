@@ -7,13 +7,15 @@ import NIOEmbedded
 
 /// One connection to a fresh in-memory broker, answered the way `KafkaConnectionHandler` answers:
 /// in order, stopping where the server would close the connection. Every response the broker
-/// writes must decode with the response schema of the request's API and version.
+/// writes must decode with the response schema of the request's API and version. With SASL on,
+/// frames go through the server's `SaslGate` first, as on a listener with `--sasl-users`.
 final class BrokerSession {
     private let loop = EmbeddedEventLoop()
     private let broker: Broker
     private let connection = ClientConnection(host: "127.0.0.1", port: 40_000)
+    private let gate: SaslGate?
 
-    init() {
+    init(sasl: Bool) {
         var config = BrokerConfig()
         config.groups.initialRebalanceDelayMs = 0
         do {
@@ -21,11 +23,46 @@ final class BrokerSession {
         } catch {
             Invariant.fail("cannot start an in-memory broker: \(error)")
         }
+        self.gate = sasl ? SaslGate(authenticator: Self.authenticator) : nil
         self.broker.startMaintenance(on: self.loop)
     }
 
-    /// Answers one frame; false when the connection would be closed or stays blocked on it.
+    /// User "fuzz", password "fuzz"; deriving the credential is slow, so it is done once.
+    private static let authenticator = SaslAuthenticator(
+        users: UsersFile(users: ["fuzz": ScramCredential(password: "fuzz", salt: Array("fuzz-salt".utf8))]))
+
+    /// Answers one frame through the SASL gate when there is one; false when the connection would close.
     func handle(frame: ByteBuffer) -> Bool {
+        guard let gate = self.gate else { return self.answer(frame: frame) }
+        if gate.expectsBareToken {
+            return self.apply(gate.admitBareToken(frame, broker: self.broker, connection: self.connection), header: nil)
+        }
+        var body = frame
+        guard let header = try? RequestHeader(from: &body) else { return false }
+        let verdict = gate.admit(header: header, body: body, broker: self.broker, connection: self.connection)
+        if case .pass = verdict { return self.answer(frame: frame) }
+        return self.apply(verdict, header: header)
+    }
+
+    private func apply(_ verdict: SaslGate.Verdict, header: RequestHeader?) -> Bool {
+        switch verdict {
+        case .pass, .bareToken:
+            return true
+        case .answer(.response(let body)):
+            if let header { Self.checkResponse(body, header: header) }
+            return true
+        case .answer(.noResponse):
+            return true
+        case .answer(.close), .reject:
+            return false
+        case .answerThenClose(let reply, _):
+            if case .response(let body) = reply, let header { Self.checkResponse(body, header: header) }
+            return false
+        }
+    }
+
+    /// Hands one frame to the broker; false when the connection would be closed or stays blocked on it.
+    private func answer(frame: ByteBuffer) -> Bool {
         var body = frame
         guard let header = try? RequestHeader(from: &body) else { return false }
         let reply = self.broker.handle(header: header, body: body, connection: self.connection, eventLoop: self.loop)

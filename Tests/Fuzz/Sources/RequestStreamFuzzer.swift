@@ -6,7 +6,8 @@ import NIOEmbedded
 ///
 /// Input layout: one control byte, then the byte stream a client would send (int32 size, frame,
 /// int32 size, frame, ...). The control byte's low six bits are the size of the reads the stream
-/// arrives in (0: all at once), so the fuzzer also explores frames split at every position.
+/// arrives in (0: all at once), so the fuzzer also explores frames split at every position; bit 6
+/// puts the broker behind the SASL gate.
 ///
 /// The frame decoder's output is compared with a plain reference split of the same stream; each
 /// frame then goes through the request checks (`WireChecks`) and, when built with
@@ -28,7 +29,7 @@ enum RequestStreamFuzzer {
             Invariant.require(decoded.truncatedAtEOF == (expected.leftover > 0), "truncation at EOF differs")
         }
         #if KAPPA_FUZZ_BROKER
-        let session = BrokerSession()
+        let session = BrokerSession(sasl: control & 0x40 != 0)
         defer { session.close() }
         #endif
         for frame in decoded.frames {
