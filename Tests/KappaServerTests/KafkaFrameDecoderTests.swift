@@ -61,4 +61,38 @@ import Testing
         try channel.writeInbound(bytes.readSlice(length: 6)!)
         #expect(throws: FrameError.truncated(buffered: 6)) { _ = try channel.finish() }
     }
+
+    /// The fuzz target's reference check in small: however the stream is cut into reads (one byte
+    /// at a time, as a trickling client sends, up to all at once), the same frames come out.
+    @Test(arguments: 1...12)
+    func everyReadSizeYieldsTheSameFrames(readSize: Int) throws {
+        let bodies: [[UInt8]] = [[], [7], Array(0..<40), [1, 2, 3]]
+        var stream: [UInt8] = []
+        for body in bodies {
+            var framed = self.frame(body)
+            stream += framed.readBytes(length: framed.readableBytes) ?? []
+        }
+        let channel = try self.channel()
+        var frames: [[UInt8]] = []
+        for start in stride(from: 0, to: stream.count, by: readSize) {
+            try channel.writeInbound(ByteBuffer(bytes: stream[start..<min(start + readSize, stream.count)]))
+            while let frame = try channel.readInbound(as: ByteBuffer.self) {
+                frames.append(Array(frame.readableBytesView))
+            }
+        }
+        #expect(frames == bodies)
+        #expect(try channel.finish().isClean)
+    }
+
+    /// A size is judged when its fourth byte arrives, not before, and nothing after it is read.
+    @Test func oversizedSizeArrivingByteByByteIsRejectedOnItsLastByte() throws {
+        let channel = try self.channel(limit: 1024)
+        let size: [UInt8] = [0x00, 0x00, 0x04, 0x01]  // 1025
+        for byte in size.dropLast() {
+            try channel.writeInbound(ByteBuffer(bytes: [byte]))
+        }
+        #expect(throws: FrameError.invalidSize(1025, limit: 1024)) {
+            try channel.writeInbound(ByteBuffer(bytes: [size[3]]))
+        }
+    }
 }
