@@ -47,7 +47,8 @@ extension Broker {
         }
         guard !session.expectsBareTokens, session.handshakeVersion != nil else {
             let response = SaslAuthenticateResponse(
-                errorCode: ErrorCode.illegalSaslState.rawValue, errorMessage: "SaslAuthenticate before SaslHandshake v1")
+                errorCode: ErrorCode.illegalSaslState.rawValue, errorMessage: "SaslAuthenticate before SaslHandshake v1"
+            )
             return .closeAfter(self.reply(response, version: version), reason: "SaslAuthenticate out of order")
         }
         switch self.saslToken(request.authBytes, session: &session, connection: connection) {
@@ -102,7 +103,8 @@ extension Broker {
                 version: version)
         }
         let response = SaslAuthenticateResponse(
-            errorCode: ErrorCode.illegalSaslState.rawValue, errorMessage: "SASL authentication is not enabled on this listener")
+            errorCode: ErrorCode.illegalSaslState.rawValue,
+            errorMessage: "SASL authentication is not enabled on this listener")
         return self.reply(response, version: version)
     }
 }

@@ -64,7 +64,8 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             return
         }
         if let gate = self.gate, gate.expectsBareToken {
-            self.apply(gate.admitBareToken(frame, broker: self.broker, connection: connection), header: nil, context: context)
+            let verdict = gate.admitBareToken(frame, broker: self.broker, connection: connection)
+            self.apply(verdict, header: nil, context: context)
             return
         }
         let header: RequestHeader
@@ -136,7 +137,9 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     }
 
     @discardableResult
-    private func write(context: ChannelHandlerContext, header: RequestHeader, body: ByteBuffer) -> EventLoopFuture<Void> {
+    private func write(
+        context: ChannelHandlerContext, header: RequestHeader, body: ByteBuffer
+    ) -> EventLoopFuture<Void> {
         var body = body
         let headerVersion = ResponseHeader.headerVersion(apiKey: header.apiKey, apiVersion: header.apiVersion)
         var out = context.channel.allocator.buffer(capacity: 9 + body.readableBytes)

@@ -4,7 +4,8 @@ import NIOCore
 import NIOPosix
 
 /// The TCP listener in front of a `Broker`: one pipeline per connection (TLS if configured, framing, then
-/// ordered dispatch behind the SASL gate if configured). Knows nothing of Kafka semantics beyond the frame and the request header.
+/// ordered dispatch behind the SASL gate if configured). Knows nothing of Kafka semantics beyond the frame
+/// and the request header.
 public final class KafkaServer: Sendable {
     public struct Configuration: Sendable {
         public var host: String

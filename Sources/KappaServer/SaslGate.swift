@@ -51,7 +51,9 @@ final class SaslGate {
             return .pass
         default:
             return .reject(
-                "\(header.apiName) before authenticating (only ApiVersions, SaslHandshake and SaslAuthenticate are answered until then)")
+                "\(header.apiName) before authenticating"
+                    + " (only ApiVersions, SaslHandshake and SaslAuthenticate are answered until then)"
+            )
         }
     }
 

@@ -26,7 +26,8 @@ public struct ServerTLS: Sendable {
         do {
             self.context = try NIOSSLContext(configuration: configuration)
         } catch {
-            throw ServerTLSError("TLS certificate \(certificateChainPath) and key \(privateKeyPath) do not work together: \(error)")
+            throw ServerTLSError(
+                "TLS certificate \(certificateChainPath) and key \(privateKeyPath) do not work together: \(error)")
         }
     }
 

@@ -58,13 +58,17 @@ struct EmbeddedBroker {
         broker.startMaintenance(on: group.next())
         if !Self.isLoopback(address.host) {
             if security.sasl == nil {
-                logger.warning("listening on \(address.host), reachable beyond this machine, with no authentication: anyone who can connect can read and write every topic")
+                let risk = "with no authentication: anyone who can connect can read and write every topic"
+                logger.warning("listening on \(address.host), reachable beyond this machine, \(risk)")
             } else if security.tls == nil {
-                logger.warning("listening on \(address.host) with SASL but without TLS: traffic (and PLAIN passwords) cross the network in clear; add --tls-cert and --tls-key")
+                let risk = "traffic (and PLAIN passwords) cross the network in clear; add --tls-cert and --tls-key"
+                logger.warning("listening on \(address.host) with SASL but without TLS: \(risk)")
             }
         }
         if let sasl = security.sasl {
-            logger.info("SASL required: \(sasl.mechanisms.map(\.rawValue).joined(separator: ", ")), \(sasl.users.users.count) user(s) from \(options.saslUsers ?? "")")
+            let mechanisms = sasl.mechanisms.map(\.rawValue).joined(separator: ", ")
+            let source = "\(sasl.users.users.count) user(s) from \(options.saslUsers ?? "")"
+            logger.info("SASL required: \(mechanisms), \(source)")
         }
         if security.tls != nil {
             logger.info("TLS on, certificate \(options.tlsCert ?? "")")
@@ -85,7 +89,9 @@ struct EmbeddedBroker {
                 throw StartError.security("\(error)")
             }
             guard !users.users.isEmpty else {
-                throw StartError.security("\(path) has no users, so nobody could log in; add one with 'kappa users add NAME --users-file \(path)'")
+                throw StartError.security(
+                    "\(path) has no users, so nobody could log in;"
+                        + " add one with 'kappa users add NAME --users-file \(path)'")
             }
             sasl = SaslAuthenticator(users: users, mechanisms: options.mechanisms)
         }

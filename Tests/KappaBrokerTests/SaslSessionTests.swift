@@ -22,7 +22,8 @@ import Testing
     @Test func malformedPlainTokensAreRefusedWithoutQuotingThem() {
         let cases: [[UInt8]] = [
             Array("alice".utf8), Array("\0alice".utf8), self.plain("", "", "pw"), self.plain("", "alice", ""),
-            self.plain("", "alice", "pw") + [0, 65], [0, 0xFF, 0, 65], self.plain("", String(repeating: "u", count: 256), "pw"),
+            self.plain("", "alice", "pw") + [0, 65], [0, 0xFF, 0, 65],
+            self.plain("", String(repeating: "u", count: 256), "pw"),
         ]
         for bytes in cases {
             #expect(throws: PlainTokenError.self) { try PlainToken(parsing: bytes) }
@@ -48,7 +49,10 @@ import Testing
             var session = SaslAuthenticator(users: Self.users).makeSession()
             _ = session.handshake(mechanism: "PLAIN", version: 1)
             let outcome = session.authenticate(self.plain("", user, password))
-            #expect(outcome == .failed(user: user, message: "Authentication failed: Invalid username or password", reason: reason))
+            #expect(
+                outcome
+                    == .failed(
+                        user: user, message: "Authentication failed: Invalid username or password", reason: reason))
             #expect(!session.isAuthenticated)
             // A failed session stays failed: a second try on the same connection is refused.
             guard case .failed = session.authenticate(self.plain("", "alice", "s3cret")) else {
@@ -99,7 +103,8 @@ import Testing
         }
         let serverFirst = String(decoding: challenge, as: UTF8.self)
         let fields = Dictionary(
-            serverFirst.split(separator: ",").map { (String($0.prefix(1)), String($0.dropFirst(2))) }, uniquingKeysWith: { a, _ in a })
+            serverFirst.split(separator: ",").map { (String($0.prefix(1)), String($0.dropFirst(2))) },
+            uniquingKeysWith: { a, _ in a })
         let salt = Array(Data(base64Encoded: fields["s"] ?? "") ?? Data())
         let nonce = fields["r"] ?? ""
         #expect(nonce.hasPrefix("clientnonce") && nonce.count > "clientnonce".count)
@@ -108,7 +113,8 @@ import Testing
         let proof = ScramTestClient.proof(
             password: "s3cret", salt: salt, iterations: Int(fields["i"] ?? "") ?? 0,
             authMessage: "\(clientFirstBare),\(serverFirst),\(withoutProof)")
-        guard case .authenticated(let user, let final) = session.authenticate(Array("\(withoutProof),p=\(proof)".utf8)) else {
+        guard case .authenticated(let user, let final) = session.authenticate(Array("\(withoutProof),p=\(proof)".utf8))
+        else {
             Issue.record("expected success")
             return
         }
@@ -137,7 +143,8 @@ import Testing
         #expect(throws: UsersFileError.self) {
             try UsersFile.parse("[users.a]\nsalt = \"AAAA\"\niterations = 4096\n", source: "t")
         }
-        let weak = "[users.a]\nsalt = \"AAAA\"\niterations = 1\nstored_key = \"\(Data(count: 32).base64EncodedString())\"\nserver_key = \"\(Data(count: 32).base64EncodedString())\"\n"
+        let key = Data(count: 32).base64EncodedString()
+        let weak = "[users.a]\nsalt = \"AAAA\"\niterations = 1\nstored_key = \"\(key)\"\nserver_key = \"\(key)\"\n"
         #expect(throws: UsersFileError.self) { try UsersFile.parse(weak, source: "t") }
         #expect(throws: UsersFileError.self) { try UsersFile.parse("users = 3\n", source: "t") }
         #expect(try UsersFile.parse("", source: "t").users.isEmpty)

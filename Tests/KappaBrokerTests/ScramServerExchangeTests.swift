@@ -18,7 +18,9 @@ import Testing
     @Test func rfc7677ExampleAuthenticates() {
         var exchange = self.exchange()
         let first = exchange.receive(Array("n,,n=user,r=\(Self.clientNonce)".utf8))
-        #expect(first == .challenge(Array("r=\(Self.clientNonce)\(Self.serverNonce),s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096".utf8)))
+        #expect(
+            first
+                == .challenge(Array("r=\(Self.clientNonce)\(Self.serverNonce),s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096".utf8)))
         let final = "c=biws,r=\(Self.clientNonce)\(Self.serverNonce),p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
         #expect(
             exchange.receive(Array(final.utf8))
@@ -30,7 +32,9 @@ import Testing
         _ = exchange.receive(Array("n,,n=user,r=\(Self.clientNonce)".utf8))
         let proof = ScramTestClient.proof(
             password: "pencil2", salt: Self.salt, iterations: 4096,
-            authMessage: "n=user,r=\(Self.clientNonce),r=\(Self.clientNonce)\(Self.serverNonce),s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r=\(Self.clientNonce)\(Self.serverNonce)")
+            authMessage: "n=user,r=\(Self.clientNonce),r=\(Self.clientNonce)\(Self.serverNonce)"
+                + ",s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r=\(Self.clientNonce)\(Self.serverNonce)"
+        )
         let step = exchange.receive(Array("c=biws,r=\(Self.clientNonce)\(Self.serverNonce),p=\(proof)".utf8))
         #expect(step == .failure(reason: "wrong password (proof does not verify)"))
         #expect(exchange.receive(Array("again".utf8)) == .failure(reason: "message after the exchange ended"))
@@ -39,9 +43,12 @@ import Testing
     @Test func correctProofComputedByTheTestClientVerifies() {
         var exchange = self.exchange()
         _ = exchange.receive(Array("n,,n=user,r=abc".utf8))
-        let authMessage = "n=user,r=abc,r=abc\(Self.serverNonce),s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r=abc\(Self.serverNonce)"
-        let proof = ScramTestClient.proof(password: "pencil", salt: Self.salt, iterations: 4096, authMessage: authMessage)
-        guard case .success(let user, _) = exchange.receive(Array("c=biws,r=abc\(Self.serverNonce),p=\(proof)".utf8)) else {
+        let authMessage =
+            "n=user,r=abc,r=abc\(Self.serverNonce),s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r=abc\(Self.serverNonce)"
+        let proof = ScramTestClient.proof(
+            password: "pencil", salt: Self.salt, iterations: 4096, authMessage: authMessage)
+        guard case .success(let user, _) = exchange.receive(Array("c=biws,r=abc\(Self.serverNonce),p=\(proof)".utf8))
+        else {
             Issue.record("the proof of the right password must verify")
             return
         }
@@ -54,7 +61,8 @@ import Testing
         _ = exchange.receive(Array("n,,n=user,r=abc".utf8))
         let withoutProof = "c=biws,r=abcabc\(Self.serverNonce)"
         let authMessage = "n=user,r=abc,r=abc\(Self.serverNonce),s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,\(withoutProof)"
-        let proof = ScramTestClient.proof(password: "pencil", salt: Self.salt, iterations: 4096, authMessage: authMessage)
+        let proof = ScramTestClient.proof(
+            password: "pencil", salt: Self.salt, iterations: 4096, authMessage: authMessage)
         guard case .success = exchange.receive(Array("\(withoutProof),p=\(proof)".utf8)) else {
             Issue.record("librdkafka's client-final must verify")
             return
@@ -69,7 +77,9 @@ import Testing
         }
         #expect(String(decoding: bytes, as: UTF8.self).contains(",s=BwcHBwcHBwcHBwcHBwcHBw==,i=4096"))
         let proof = Data(repeating: 1, count: 32).base64EncodedString()
-        #expect(exchange.receive(Array("c=biws,r=abc\(Self.serverNonce),p=\(proof)".utf8)) == .failure(reason: "unknown user"))
+        #expect(
+            exchange.receive(Array("c=biws,r=abc\(Self.serverNonce),p=\(proof)".utf8))
+                == .failure(reason: "unknown user"))
     }
 
     @Test func nonceAndChannelBindingMustMatch() {

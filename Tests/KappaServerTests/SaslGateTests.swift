@@ -19,16 +19,19 @@ import Testing
         self.broker = try Broker(config: config, logger: Logger(label: "test"))
         let users = UsersFile(users: ["alice": ScramCredential(password: "s3cret")])
         self.channel = EmbeddedChannel()
-        try self.channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 1 << 20)))
         try self.channel.pipeline.syncOperations.addHandler(
-            KafkaConnectionHandler(broker: self.broker, logger: Logger(label: "test"), sasl: SaslAuthenticator(users: users)))
+            ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 1 << 20)))
+        try self.channel.pipeline.syncOperations.addHandler(
+            KafkaConnectionHandler(
+                broker: self.broker, logger: Logger(label: "test"), sasl: SaslAuthenticator(users: users)))
         try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9999)).wait()
     }
 
     private func send(_ apiKey: Int16, _ version: Int16, _ correlationId: Int32, _ body: some KafkaMessage) throws {
         var buffer = ByteBuffer()
         buffer.writeInteger(Int32(0))
-        RequestHeader(apiKey: apiKey, apiVersion: version, correlationId: correlationId, clientId: "t").write(to: &buffer)
+        RequestHeader(apiKey: apiKey, apiVersion: version, correlationId: correlationId, clientId: "t").write(
+            to: &buffer)
         body.write(to: &buffer, version: version)
         buffer.setInteger(Int32(buffer.readableBytes - 4), at: 0)
         try self.channel.writeInbound(buffer)

@@ -10,7 +10,9 @@ public struct PlainToken: Sendable {
         let parts = bytes.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw .malformed("expected authzid NUL username NUL password") }
         guard parts[2].firstIndex(of: 0) == nil else { throw .malformed("NUL inside the password") }
-        guard parts[1].count <= 255, parts[2].count <= 255 else { throw .malformed("username or password longer than 255 bytes") }
+        guard parts[1].count <= 255, parts[2].count <= 255 else {
+            throw .malformed("username or password longer than 255 bytes")
+        }
         guard let authzid = String(validating: parts[0], as: UTF8.self),
             let username = String(validating: parts[1], as: UTF8.self),
             let password = String(validating: parts[2], as: UTF8.self)
@@ -28,6 +30,8 @@ public enum PlainTokenError: Error, Equatable, CustomStringConvertible {
     case malformed(String)
 
     public var description: String {
-        switch self { case .malformed(let why): return "malformed PLAIN message: \(why)" }
+        switch self {
+        case .malformed(let why): return "malformed PLAIN message: \(why)"
+        }
     }
 }

@@ -25,7 +25,8 @@ public enum SaslMechanismError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknown(let name):
-            return "unknown SASL mechanism '\(name)' (known: \(SaslMechanism.allCases.map(\.rawValue).joined(separator: ", ")))"
+            let known = SaslMechanism.allCases.map(\.rawValue).joined(separator: ", ")
+            return "unknown SASL mechanism '\(name)' (known: \(known))"
         case .empty: return "no SASL mechanism given"
         }
     }

@@ -88,15 +88,19 @@ public struct SaslSession: Sendable {
                 self.state = .failed
                 return .failed(
                     user: exchange.user ?? userBefore,
-                    message: "Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256",
+                    message: "Authentication failed during authentication due to invalid credentials"
+                        + " with SASL mechanism SCRAM-SHA-256",
                     reason: reason)
             }
         case .awaitingHandshake:
             self.state = .failed
-            return .failed(user: nil, message: "SaslAuthenticate before SaslHandshake", reason: "SaslAuthenticate before SaslHandshake")
+            return .failed(
+                user: nil, message: "SaslAuthenticate before SaslHandshake",
+                reason: "SaslAuthenticate before SaslHandshake")
         case .authenticated, .failed:
             self.state = .failed
-            return .failed(user: nil, message: "Unexpected SaslAuthenticate", reason: "SaslAuthenticate after the exchange ended")
+            return .failed(
+                user: nil, message: "Unexpected SaslAuthenticate", reason: "SaslAuthenticate after the exchange ended")
         }
     }
 

@@ -39,9 +39,12 @@ public struct UsersFile: Sendable, Equatable {
             else {
                 throw .invalid("\(source): user '\(name)' needs salt, iterations, stored_key and server_key (base64)")
             }
-            guard iterations >= ScramSha256.minIterations, !salt.isEmpty, storedKey.count == 32, serverKey.count == 32 else {
+            guard iterations >= ScramSha256.minIterations, !salt.isEmpty, storedKey.count == 32, serverKey.count == 32
+            else {
                 throw .invalid(
-                    "\(source): user '\(name)' has an invalid credential (iterations >= \(ScramSha256.minIterations), 32-byte keys)")
+                    "\(source): user '\(name)' has an invalid credential"
+                        + " (iterations >= \(ScramSha256.minIterations), 32-byte keys)"
+                )
             }
             file.users[name] = ScramCredential(
                 salt: Array(salt), iterations: iterations, storedKey: Array(storedKey), serverKey: Array(serverKey))
@@ -60,7 +63,8 @@ public struct UsersFile: Sendable, Equatable {
                 "server_key": Data(credential.serverKey).base64EncodedString(),
             ])
         }
-        let header = "# Kappa SASL users: SCRAM-SHA-256 credentials (salted keys, no passwords). Edit with `kappa users`.\n"
+        let header =
+            "# Kappa SASL users: SCRAM-SHA-256 credentials (salted keys, no passwords). Edit with `kappa users`.\n"
         return header + TOMLTable(["users": users]).convert() + "\n"
     }
 

@@ -34,6 +34,9 @@ struct UsersAddCommand: ParsableCommand {
         let existed = file.users[self.name] != nil
         file.users[self.name] = ScramCredential(password: password, iterations: self.iterations)
         try file.write(to: self.usersFile)
-        print(existed ? "Changed the password of '\(self.name)' in \(self.usersFile)" : "Added '\(self.name)' to \(self.usersFile)")
+        print(
+            existed
+                ? "Changed the password of '\(self.name)' in \(self.usersFile)"
+                : "Added '\(self.name)' to \(self.usersFile)")
     }
 }
