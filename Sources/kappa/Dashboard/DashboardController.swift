@@ -114,7 +114,8 @@ final class DashboardController: Sendable {
             let consumer = try GroupConsumer(
                 config: config, groupId: group, autoOffsetReset: "earliest", logger: self.logger,
                 onRecords: { records in
-                    self.events.post(.consumed(records.map(Self.message)))
+                    // Clipped here, not on the UI thread: a backlog of 1 MB values must not wait in the queue.
+                    self.events.post(.consumed(records.map { Self.message($0).clipped(to: Deserializer.displayLimit) }))
                 },
                 // KappaClient already logs consumer errors to Kafka-Term through the client logger.
                 onError: { _ in })
