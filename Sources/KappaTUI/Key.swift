@@ -10,4 +10,7 @@ public enum Key: Equatable, Sendable {
     case resize
     /// A function key, F1...F12 (F1 opens help, F2 opens Browse).
     case function(Int)
+    /// Text the terminal marked as pasted (bracketed paste): a prompt inserts it, newlines and tabs as spaces;
+    /// elsewhere it is ignored, so a pasted "q" or Tab never quits or moves the focus.
+    case paste(String)
 }

@@ -28,6 +28,8 @@ public struct LineEditor: Equatable, Sendable {
         switch key {
         case .char(let c):
             self.insert(c)
+        case .paste(let text):
+            for c in text { self.insert(c) }
         case .backspace:
             if self.cursor > 0 {
                 self.text.remove(at: self.cursor - 1)

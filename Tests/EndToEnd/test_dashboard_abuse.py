@@ -342,6 +342,13 @@ def test_ten_thousand_character_paste(tmp_path):
         d.screen.type("list")
         d.screen.keys("Enter")
         d.screen.wait_for(lambda t: re.search(r"│abuse\s", t), what="Kafka-Term still running commands")
+        # Bracketed paste: a paste into Consumer-Term (no prompt) is ignored, its "q", Tab and newline included.
+        d.focus("p pause")
+        paste(d.screen, "q\tq\nq" * 100)
+        d.responsive("p")
+        d.screen.wait_text("paused")
+        assert not d.status.exists(), "a pasted q quit the dashboard"
+        assert "p resume" in d.capture()[-1], "a pasted Tab moved the focus"
         d.quit()
     finally:
         d.close()

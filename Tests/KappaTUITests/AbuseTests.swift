@@ -191,6 +191,17 @@ import Testing
         Self.assertClean(renderDashboard(s, width: 120, height: 40, theme: .monochrome))
     }
 
+    @Test func bracketedPasteIsTextInPromptsAndIgnoredElsewhere() {
+        var s = self.state()
+        while s.focus != .consumerTerm { _ = s.handle(.tab) }
+        #expect(s.handle(.paste("q\tq\nq")).isEmpty)
+        #expect(!s.wantsQuit && s.focus == .consumerTerm)
+        while s.focus != .producerTerm { _ = s.handle(.tab) }
+        for c in "k:a\tb\nc" { _ = s.handle(.paste(String(c))) }
+        #expect(s.producer.prompt.string == "k:a b c")
+        #expect(s.focus == .producerTerm)
+    }
+
     @Test func linesStopAtTheLimit() {
         var editor = LineEditor()
         for _ in 0..<(LineEditor.maxLength + 10) { editor.insert("x") }

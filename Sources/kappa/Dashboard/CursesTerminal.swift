@@ -10,6 +10,10 @@ final class CursesTerminal {
     private var nextPair: Int16 = 1
     private var lastGrid: CellGrid?
     private var closed = false
+    /// Between the terminal's paste-start and paste-end markers: keys are pasted text, not commands.
+    private var pasting = false
+    private static let pasteOn = "\u{1b}[?2004h"
+    private static let pasteOff = "\u{1b}[?2004l"
 
     private struct ColorPairKey: Hashable {
         var foreground: Int16
@@ -31,6 +35,8 @@ final class CursesTerminal {
         _ = curs_set(0)
         wtimeout(kappa_stdscr(), inputTimeoutMilliseconds)
         set_escdelay(25)  // Esc alone should not wait a second for a sequence that never comes
+        // Bracketed paste: the terminal marks pasted text, so a paste's Tab, newline or "q" is text.
+        Self.writeRaw(Self.pasteOn)
         if !noColor, has_colors() {
             start_color()
             use_default_colors()
@@ -86,6 +92,20 @@ final class CursesTerminal {
             }
         }
         guard status == OK else { return nil }
+        if UInt32(wide) == 27, let start = self.readPasteMarker() {
+            self.pasting = start
+            return .paste("")
+        }
+        if self.pasting {
+            switch UInt32(wide) {
+            case 3: return .ctrlC  // still quits
+            case 27: return .paste("")  // a lone Esc inside a paste is dropped
+            case 9, 10, 13: return .paste(" ")
+            case let code:
+                guard code >= 32, let scalar = Unicode.Scalar(code) else { return .paste("") }
+                return .paste(String(Character(scalar)))
+            }
+        }
         switch UInt32(wide) {
         case 3: return .ctrlC
         case 9: return .tab
@@ -96,6 +116,32 @@ final class CursesTerminal {
             guard code >= 32, let scalar = Unicode.Scalar(code) else { return nil }
             return .char(Character(scalar))
         }
+    }
+
+    /// After an Esc: reads `[200~` (paste starts: true) or `[201~` (ends: false); anything else is pushed
+    /// back for the next reads and the Esc stands alone (nil).
+    private func readPasteMarker() -> Bool? {
+        var read: [wint_t] = []
+        let expected: [UInt32] = [91, 50, 48]  // "[20"
+        while read.count < 5 {
+            var wide: wint_t = 0
+            guard wget_wch(kappa_stdscr(), &wide) == OK else { break }
+            read.append(wide)
+            let code = UInt32(wide)
+            let i = read.count - 1
+            if i < 3 ? code != expected[i] : (i == 3 ? code != 48 && code != 49 : code != 126) { break }
+        }
+        if read.count == 5, UInt32(read[4]) == 126 {
+            return UInt32(read[3]) == 48
+        }
+        // Pushed back in reverse: curses returns the last pushed first.
+        for wide in read.reversed() { _ = unget_wch(wchar_t(wide)) }
+        return nil
+    }
+
+    private static func writeRaw(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = write(STDOUT_FILENO, &bytes, bytes.count)
     }
 
     /// Draws the rows that changed since the last frame; curses then sends only changed cells.
@@ -134,6 +180,7 @@ final class CursesTerminal {
     func close() {
         guard !self.closed else { return }
         self.closed = true
+        Self.writeRaw(Self.pasteOff)
         endwin()
     }
 
