@@ -75,6 +75,14 @@ def broker_rss_kib(broker) -> int:
     raise AssertionError("no VmRSS in /proc status")
 
 
+@pytest.fixture
+def restore_fd_limit():
+    """Puts this process's RLIMIT_NOFILE back after a test that raised it."""
+    limits = resource.getrlimit(resource.RLIMIT_NOFILE)
+    yield
+    resource.setrlimit(resource.RLIMIT_NOFILE, limits)
+
+
 def raise_fd_limit(wanted: int) -> int:
     """Raises this process's soft RLIMIT_NOFILE towards `wanted` (brokers started afterwards inherit it)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -183,7 +191,7 @@ def test_half_a_frame_and_a_trickle_do_not_delay_other_clients(broker, topic):
 
 
 @pytest.mark.soak
-def test_thousands_of_idle_connections_are_held(kappa_factory, topic):
+def test_thousands_of_idle_connections_are_held(restore_fd_limit, kappa_factory, topic):
     count = 10_000 if SOAK else 1_000
     limit = raise_fd_limit(count + 1_000)
     if limit < count + 200:
