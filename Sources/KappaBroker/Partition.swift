@@ -44,11 +44,17 @@ public final class Partition: Sendable {
     init(topic: String, index: Int32, log: PartitionLog) {
         self.topic = topic
         self.index = index
-        var producers = ProducerStateTable()
-        // Rebuild idempotence state from the stored batch headers so a producer retrying across a
-        // broker restart still gets its original offsets back.
-        log.forEachBatchHeader { header in
-            if header.producerId >= 0 { producers.record(header, baseOffset: header.baseOffset) }
+        // Idempotence state survives a restart so a producer retrying across it still gets its original
+        // offsets back: from the clean shutdown's snapshot, else rebuilt from the stored batch headers.
+        let snapshot = log.directory.flatMap { ProducerStateSnapshot.take(from: $0) }
+        var producers: ProducerStateTable
+        if let snapshot, snapshot.logEndOffset == log.logEndOffset, let table = snapshot.table {
+            producers = table
+        } else {
+            producers = ProducerStateTable()
+            log.forEachBatchHeader { header in
+                if header.producerId >= 0 { producers.record(header, baseOffset: header.baseOffset) }
+            }
         }
         self.state = Mutex(State(log: log, producers: producers))
     }
@@ -271,7 +277,13 @@ public final class Partition: Sendable {
         }
         for waiter in waiters { waiter.wake() }
         let (closed, syncWaiters) = self.state.withLock { state -> (Result<Void, any Error>, [SyncWaiter]) in
-            let closed = Result { try state.log.close() }
+            let snapshot = ProducerStateSnapshot(table: state.producers, logEndOffset: state.log.logEndOffset)
+            let directory = state.log.directory
+            let closed = Result {
+                try state.log.close()
+                // Only after the log is synced and closed: the snapshot claims exactly this log end.
+                if let directory, !snapshot.producers.isEmpty { try snapshot.write(to: directory) }
+            }
             let syncWaiters = state.syncWaiters
             state.syncWaiters.removeAll()
             return (closed, syncWaiters)

@@ -26,6 +26,10 @@ struct ProducerStateTable: Sendable {
 
     private(set) var entries: [Int64: Entry] = [:]
 
+    init(entries: [Int64: Entry] = [:]) {
+        self.entries = entries
+    }
+
     /// Decides what to do with a batch before anything is written.
     func check(_ batch: RecordBatchHeader) -> Verdict {
         guard batch.producerId >= 0 else { return .append }
