@@ -76,7 +76,7 @@ extension ByteBuffer {
             return
         }
         // Longer than a length can say (a repaired string grows: U+FFFD is three bytes for one
-        // bad one). Cut at the last whole character that fits, so the frame stays readable.
+        // bad one). Cut after the last whole code point that fits, so the frame stays readable.
         var end = utf8.index(utf8.startIndex, offsetBy: Self.maxKafkaStringLength)
         while end > utf8.startIndex, UTF8.isContinuation(utf8[end]) {
             end = utf8.index(before: end)

@@ -31,7 +31,7 @@ import Testing
     /// 20,000 bytes of 0xFF in a classic topic name decode to 20,000 U+FFFD, 60,000 bytes of UTF-8.
     /// Written back (the broker echoes the name in its Metadata answer), the length used to wrap
     /// around in the int16 and the answer could not be parsed.
-    @Test func repairedStringTooLongForItsLengthIsCutAtACharacter() throws {
+    @Test func repairedStringTooLongForItsLengthIsCutAtACodePoint() throws {
         var request = ByteBuffer()
         request.writeInteger(Int32(1))  // one topic
         request.writeInteger(Int16(20_000))
