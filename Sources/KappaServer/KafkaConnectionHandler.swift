@@ -4,21 +4,42 @@ import KappaWire
 import Logging
 import NIOCore
 
-/// Answers the frames of one connection strictly in order: the next request is decoded only after
-/// the previous one's response has been written, as Kafka mutes a channel while a request is in
-/// progress. Clients match responses to requests by position, so order is part of the protocol.
-final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// Answers the frames of one connection in order. Clients match responses to requests by position,
+/// so order is part of the protocol. Like Kafka, which mutes a channel while a request is in
+/// progress, the next request is taken up only after the previous one is answered, with one
+/// exception: Produce requests behind a Produce still in flight (waiting for its sync under
+/// `--flush always`) are appended at once, so one sync covers them all; their answers still go out
+/// in order. While requests wait, the handler stops reading: what a client sends beyond a few
+/// frames stays in the socket buffers, not in the broker's memory.
+final class KafkaConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// Clients pipeline a handful of requests; a connection that queues far more is not a Kafka client.
     static let maxQueuedFrames = 1024
+    /// Reading pauses while this many frames, or this many bytes, wait to be taken up.
+    static let readPauseFrames = 8
+    static let readPauseBytes = 4 << 20
+    /// Produce requests appended ahead of their answers (librdkafka's idempotent limit is 5).
+    static let maxPipelinedProduces = 16
+
+    /// A request handed to the broker, in the order of the connection.
+    private struct Dispatched {
+        let header: RequestHeader
+        let isProduce: Bool
+        var outcome: Result<BrokerReply, any Error>?
+    }
 
     private let broker: Broker
     private let logger: Logger
     private var connection: ClientConnection?
     private var queued = Deque<ByteBuffer>()
-    private var inFlight = false
+    private var queuedBytes = 0
+    private var dispatched = Deque<Dispatched>()
+    /// Ids of `dispatched` entries, so a completion finds its entry after earlier ones left the queue.
+    private var firstDispatchedId = 0
+    private var readPending = false
     private var closing = false
     /// With SASL on, every frame passes the gate before the broker sees it.
     private let gate: SaslGate?
@@ -42,12 +63,15 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             self.broker.connectionClosed(connection)
         }
         self.queued.removeAll()
+        self.queuedBytes = 0
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !self.closing else { return }
-        self.queued.append(Self.unwrapInboundIn(data))
+        let frame = Self.unwrapInboundIn(data)
+        self.queued.append(frame)
+        self.queuedBytes += frame.readableBytes
         if self.queued.count > Self.maxQueuedFrames {
             self.close(context: context, reason: "more than \(Self.maxQueuedFrames) requests queued")
             return
@@ -59,34 +83,84 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         self.close(context: context, reason: "\(error)")
     }
 
-    private func processNext(context: ChannelHandlerContext) {
-        guard !self.inFlight, !self.closing, let connection = self.connection, var frame = self.queued.popFirst() else {
-            return
+    /// Holds back the next socket read while enough is waiting (NIO asks for one after every read).
+    func read(context: ChannelHandlerContext) {
+        if self.shouldPauseReading {
+            self.readPending = true
+        } else {
+            context.read()
         }
+    }
+
+    private var shouldPauseReading: Bool {
+        self.queued.count >= Self.readPauseFrames || self.queuedBytes >= Self.readPauseBytes
+    }
+
+    private func resumeReadingIfPaused(context: ChannelHandlerContext) {
+        guard self.readPending, !self.shouldPauseReading, !self.closing else { return }
+        self.readPending = false
+        context.read()
+    }
+
+    /// Whether the next queued frame may be handed to the broker now.
+    private var mayDispatchNext: Bool {
+        guard let next = self.queued.first else { return false }
+        if self.dispatched.isEmpty { return true }
+        guard self.dispatched.count < Self.maxPipelinedProduces, self.gate?.isOpen ?? true,
+            self.dispatched.allSatisfy(\.isProduce)
+        else { return false }
+        return next.getInteger(at: next.readerIndex, as: Int16.self) == ApiKey.produce.rawValue
+    }
+
+    private func processNext(context: ChannelHandlerContext) {
+        while !self.closing, self.mayDispatchNext, self.dispatchNext(context: context) {}
+        self.resumeReadingIfPaused(context: context)
+    }
+
+    /// Takes up the first queued frame; `false` when the caller must not go on (an answer is being
+    /// written by the gate, which takes up the next frame itself, or the connection is closing).
+    private func dispatchNext(context: ChannelHandlerContext) -> Bool {
+        guard let connection = self.connection, var frame = self.queued.popFirst() else { return false }
+        self.queuedBytes -= frame.readableBytes
         if let gate = self.gate, gate.expectsBareToken {
             let verdict = gate.admitBareToken(frame, broker: self.broker, connection: connection)
             self.apply(verdict, header: nil, context: context)
-            return
+            return false
         }
         let header: RequestHeader
         do {
             header = try RequestHeader(from: &frame)
         } catch {
             self.close(context: context, reason: "bad request header: \(error)")
-            return
+            return false
         }
         if let gate = self.gate {
             let verdict = gate.admit(header: header, body: frame, broker: self.broker, connection: connection)
             if case .pass = verdict {} else {
                 self.apply(verdict, header: header, context: context)
-                return
+                return false
             }
         }
-        self.inFlight = true
+        let id = self.firstDispatchedId + self.dispatched.count
+        self.dispatched.append(Dispatched(header: header, isProduce: header.apiKey == ApiKey.produce.rawValue))
         let reply = self.broker.handle(header: header, body: frame, connection: connection, eventLoop: context.eventLoop)
         reply.hop(to: context.eventLoop).assumeIsolated().whenComplete { result in
-            self.inFlight = false
-            switch result {
+            self.complete(id: id, with: result, context: context)
+        }
+        return true
+    }
+
+    /// Records a request's outcome, then answers every request at the head that has one, in order.
+    private func complete(id: Int, with result: Result<BrokerReply, any Error>, context: ChannelHandlerContext) {
+        guard !self.closing, id >= self.firstDispatchedId, id - self.firstDispatchedId < self.dispatched.count else {
+            return
+        }
+        self.dispatched[id - self.firstDispatchedId].outcome = result
+        while let head = self.dispatched.first, let outcome = head.outcome {
+            self.dispatched.removeFirst()
+            self.firstDispatchedId += 1
+            let header = head.header
+            switch outcome {
             case .success(.response(let body)):
                 self.write(context: context, header: header, body: body)
             case .success(.noResponse):
@@ -98,8 +172,8 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
                 self.close(context: context, reason: "\(header.apiName) v\(header.apiVersion) failed: \(error)")
                 return
             }
-            self.processNext(context: context)
         }
+        self.processNext(context: context)
     }
 
     /// Carries out the SASL gate's answer to a frame it kept from the broker; answers are synchronous, so
@@ -122,6 +196,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             }
             self.closing = true
             self.queued.removeAll()
+            self.queuedBytes = 0
             self.logger.warning("closing connection from \(self.connection?.description ?? "a client"): \(reason)")
             self.write(context: context, header: header, body: body).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
@@ -154,6 +229,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         guard !self.closing else { return }
         self.closing = true
         self.queued.removeAll()
+        self.queuedBytes = 0
         let who = self.connection?.description ?? "a client"
         self.logger.warning("closing connection from \(who): \(reason)")
         context.close(promise: nil)

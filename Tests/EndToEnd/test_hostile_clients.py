@@ -276,8 +276,6 @@ def test_running_out_of_file_descriptors_is_survived(kappa_factory, topic):
     broker.assert_alive()
 
 
-@pytest.mark.xfail(strict=True, reason="KafkaConnectionHandler queues up to 1024 frames while a request is in flight "
-                                       "instead of not reading (Kafka mutes the channel); see issue 7")
 def test_pipelined_frames_behind_a_parked_fetch_are_not_buffered_without_bound(broker, topic):
     """A Fetch that waits for data keeps its connection busy; whatever the client pipelines behind it
     should stay in the socket buffers (the client blocks in send), not pile up in the broker's memory."""
