@@ -10,7 +10,7 @@
 # Environment:
 #   FUZZ_SECONDS  how long libFuzzer runs (default 60; `make soak` uses 1800)
 #   FUZZ_BROKER   1: also drive the broker (needs KappaBroker's dependencies built); 0: wire only
-#   FUZZ_ARGS     extra libFuzzer flags, e.g. FUZZ_ARGS='-jobs=2 -workers=2'
+#   FUZZ_ARGS     extra libFuzzer flags for the one fuzzing process, e.g. FUZZ_ARGS='-seed=1 -max_len=8192'
 # Replay one input (a crash, or a corpus file): SWIFT_BACKTRACE=enable=no .build-fuzz-broker/kappa-fuzz FILE...
 #
 # Exits non-zero on a build failure or when libFuzzer finds a crash, a hang (-timeout) or runs out of
