@@ -25,6 +25,8 @@ final class LogSegment {
     let createdMs: Int64
     /// Appended to since the last sync, or since a flush of it began (`PartitionLog.beginFlush`).
     var isDirty = false
+    /// Rolled without syncing: the next flush also syncs this segment's index files.
+    var needsIndexSync = false
     private var bytesSinceLastIndexEntry = 0
     /// Bytes from here on were appended by this process (their CRCs were checked on produce) or
     /// verified by recovery. Batches before it were found on disk at open; a read checks their CRC
@@ -537,11 +539,29 @@ final class LogSegment {
 
     // MARK: Lifecycle
 
-    /// Syncs the log file if it was appended to since the last sync.
+    /// Syncs the log file if it was appended to since the last sync (and the indexes of a segment
+    /// that rolled unsynced).
     func flush() throws {
+        if self.needsIndexSync {
+            try self.offsetIndex.sync()
+            try self.timeIndex.sync()
+            self.needsIndexSync = false
+        }
         guard self.isDirty else { return }
         try self.log.sync()
         self.isDirty = false
+    }
+
+    /// Handles for syncing what is unsynced in this segment from another thread: the log file, and the
+    /// index files of a segment that rolled unsynced.
+    func pendingSyncHandles() throws -> [SyncHandle] {
+        var handles: [SyncHandle] = []
+        if let log = try self.log.syncHandle() { handles.append(log) }
+        if self.needsIndexSync {
+            if let index = try self.offsetIndex.file?.syncHandle() { handles.append(index) }
+            if let index = try self.timeIndex.file?.syncHandle() { handles.append(index) }
+        }
+        return handles
     }
 
     /// Syncs the log and both indexes.
@@ -550,6 +570,7 @@ final class LogSegment {
         self.isDirty = false
         try self.offsetIndex.sync()
         try self.timeIndex.sync()
+        self.needsIndexSync = false
     }
 
     func close() throws {

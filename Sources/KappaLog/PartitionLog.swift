@@ -237,9 +237,18 @@ public final class PartitionLog: @unchecked Sendable {
         return false
     }
 
-    /// Starts a new active segment at `baseOffset`, finishing and syncing the old one.
+    /// Starts a new active segment at `baseOffset`, finishing the old one. The old segment is not
+    /// synced here, under the partition's lock (up to a whole segment of dirty pages): it stays
+    /// dirty, with its indexes, for the next flush, which runs on the flusher like any other.
     private func roll(at baseOffset: Int64, now: Int64) throws {
-        try self.activeSegment?.becomeInactive(syncFiles: self.directory != nil)
+        if let old = self.activeSegment {
+            try old.becomeInactive(syncFiles: false)
+            if self.directory != nil {
+                old.needsIndexSync = true
+                old.isDirty = true
+                self.dirtySince = self.dirtySince ?? now
+            }
+        }
         let segment: LogSegment
         if let directory = self.directory {
             segment = try LogSegment.create(
@@ -507,8 +516,11 @@ public final class PartitionLog: @unchecked Sendable {
             self.dirtySince = nil
             return nil
         }
-        let files = try dirty.compactMap { try $0.log.syncHandle() }
-        for segment in dirty { segment.isDirty = false }
+        let files = try dirty.flatMap { try $0.pendingSyncHandles() }
+        for segment in dirty {
+            segment.isDirty = false
+            segment.needsIndexSync = false
+        }
         let flush = PendingFlush(
             endOffset: self.logEndOffset,
             files: files,
@@ -529,6 +541,7 @@ public final class PartitionLog: @unchecked Sendable {
         }
         for segment in self.segments where flush.segmentBaseOffsets.contains(segment.baseOffset) {
             segment.isDirty = true
+            if segment !== self.activeSegment, self.directory != nil { segment.needsIndexSync = true }
         }
         if let since = flush.dirtySince {
             self.dirtySince = min(self.dirtySince ?? since, since)
@@ -566,8 +579,8 @@ public final class PartitionLog: @unchecked Sendable {
         var firstError: Error?
         for segment in self.segments {
             do {
-                // Older segments were synced completely when they rolled; only unsynced data
-                // and the active segment's indexes need it now.
+                // Older segments need only what the flushes have not synced yet (`flush` covers the
+                // indexes of one that rolled unsynced); the active one gets its indexes synced too.
                 if segment === self.activeSegment, self.directory != nil {
                     try segment.syncAll()
                 } else {

@@ -1,4 +1,4 @@
-import KappaLog
+@testable import KappaLog
 import KappaWire
 import NIOCore
 import Testing
@@ -98,5 +98,22 @@ import Testing
         try fixture.log.close()
         try last.sync()
         fixture.log.endFlush(last, succeeded: true)
+    }
+
+    @Test func aRollLeavesTheOldSegmentAndItsIndexesToTheNextFlush() throws {
+        // Segments of about one batch: the second append rolls.
+        let fixture = try LogFixture(.disk, config: LogConfig(segmentBytes: 100, flush: .interval(milliseconds: 60_000)))
+        try fixture.append(records: 2)
+        try fixture.append(records: 2)
+        #expect(fixture.log.segmentCount == 2)
+        #expect(fixture.log.syncedOffset == 0, "the roll synced nothing under the lock")
+        let flush = try #require(try fixture.log.beginFlush())
+        let names = flush.files.map { String($0.path.split(separator: "/").last ?? "") }.sorted()
+        #expect(names == ["00000000000000000000.index", "00000000000000000000.log", "00000000000000000000.timeindex",
+                          "00000000000000000002.log"])
+        try flush.sync()
+        fixture.log.endFlush(flush, succeeded: true)
+        #expect(fixture.log.syncedOffset == 4)
+        #expect(try fixture.log.beginFlush() == nil, "everything synced")
     }
 }
