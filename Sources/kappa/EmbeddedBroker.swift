@@ -18,10 +18,23 @@ struct EmbeddedBroker {
     let server: KafkaServer
     let config: BrokerConfig
 
+    /// Every connection and every segment holds descriptors; a soft limit of 1,024 runs out at about
+    /// a thousand clients while the hard limit is usually far higher, so take all that is allowed.
+    static func raiseOpenFileLimit(logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        let previous = limit.rlim_cur
+        limit.rlim_cur = limit.rlim_max
+        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
+            logger.debug("open file limit raised from \(previous) to \(limit.rlim_max)")
+        }
+    }
+
     static func start(_ options: BrokerOptions, logger: Logger) async throws -> EmbeddedBroker {
         // Past a file size limit (ulimit -f) a write must fail with EFBIG, which a produce answers with
         // KAFKA_STORAGE_ERROR, instead of SIGXFSZ killing the broker.
         signal(SIGXFSZ, SIG_IGN)
+        Self.raiseOpenFileLimit(logger: logger)
         guard let address = options.listenAddress, let advertised = options.advertisedAddress,
             let flush = FlushPolicy(argument: options.flush)
         else {

@@ -13,6 +13,7 @@ import struct
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -245,11 +246,17 @@ def test_running_out_of_file_descriptors_is_survived(kappa_factory, topic):
     """More connections than the broker may open files: the ones it cannot accept wait (the listener
     backs off instead of spinning or dying), and once they go, real clients are served again."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (128, hard))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
     try:
-        broker = kappa_factory()  # inherits the limit of 128 descriptors
+        broker = kappa_factory()  # inherits a soft limit of 256 ...
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    # ... and takes all the hard limit allows at start-up,
+    limits = (Path("/proc") / str(broker.proc.pid) / "limits").read_text()
+    row = next(line for line in limits.splitlines() if line.startswith("Max open files"))
+    assert row.split()[3] == str(hard), row
+    # so only a hard limit (set on the running broker) can make it run out.
+    resource.prlimit(broker.proc.pid, resource.RLIMIT_NOFILE, (128, 128))
     create_topic(broker.bootstrap, topic)
     sockets = []
     try:
@@ -274,6 +281,7 @@ def test_running_out_of_file_descriptors_is_survived(kappa_factory, topic):
     time.sleep(1.5)  # the listener's back-off after EMFILE
     check_real_clients(broker, topic, "after running out of descriptors")
     broker.assert_alive()
+    assert "cannot accept connections: " in broker.stderr_text(), "running out of descriptors was not logged"
 
 
 def test_pipelined_frames_behind_a_parked_fetch_are_not_buffered_without_bound(broker, topic):
