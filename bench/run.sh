@@ -433,7 +433,7 @@ perf_produced() { # log
 SCALE_PARTITIONS=(${BENCH_SCALE_PARTITIONS:-1 8 64})
 SCALE_CONNECTIONS=(${BENCH_SCALE_CONNECTIONS:-1 8 32})
 bench_scale() { # label bootstrap pid
-    local L=$1 BS=$2 dir=$LOG_DIR/$1/scale n rc line id; id=$(date +%s)-$$
+    local L=$1 BS=$2 PID=$3 dir=$LOG_DIR/$1/scale n rc line id c0 c1; id=$(date +%s)-$$
     [[ ${BENCH_SCALE:-1} == 0 ]] && return 0
     mkdir -p "$dir"
     local perf=$TOOLS_DIR/rdkafka_performance
@@ -462,6 +462,7 @@ bench_scale() { # label bootstrap pid
     for n in "${SCALE_CONNECTIONS[@]}"; do
         log "$L: scale: produce $MESSAGES over $n connection(s)"
         local each=$((MESSAGES / n)) i pids=() t0 t1 total=0
+        c0=$(cpu_ticks "$PID")
         t0=${EPOCHREALTIME}
         for ((i = 0; i < n; i++)); do
             timeout -s INT -k 10 "$PHASE_TIMEOUT" "$perf" -P -t "$t" -s "$MSG_SIZE" -c "$each" \
@@ -470,12 +471,16 @@ bench_scale() { # label bootstrap pid
         done
         for i in "${pids[@]}"; do wait "$i"; done
         t1=${EPOCHREALTIME}
+        c1=$(cpu_ticks "$PID")
         for ((i = 0; i < n; i++)); do
             read -r rate got <<<"$(perf_produced "$dir/produce-c$n-$i.log")"
             total=$((total + ${got:-0}))
         done
         if [[ $total == $((each * n)) ]]; then
             R[$L:sp_c$n]=$(awk -v n="$total" -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", n / (b - a) }')
+            # The broker's share of the 2 cores: if it stays low while the rate drops, the clients
+            # (n producer processes) are what saturates the machine.
+            [[ -n $c0 && -n $c1 ]] && R[$L:spu_c$n]=$(us_per_msg $((c1 - c0)) "$total")
         else
             R[$L:sp_c$n]=FAIL; fail "$L: scale produce over $n connections: $total/$((each * n)) delivered (see $dir)"
         fi
@@ -661,6 +666,7 @@ if [[ ${BENCH_SCALE:-1} != 0 ]]; then
     for n in "${SCALE_PARTITIONS[@]}"; do ROWS+=("sp_p$n|produce, $n partitions|msg/s|higher"); done
     for n in "${SCALE_PARTITIONS[@]}"; do ROWS+=("sc_p$n|consume (group), $n partitions|msg/s|higher"); done
     for n in "${SCALE_CONNECTIONS[@]}"; do ROWS+=("sp_c$n|produce, $n connections|msg/s|higher"); done
+    for n in "${SCALE_CONNECTIONS[@]}"; do ROWS+=("spu_c$n|broker CPU/msg, $n connections|us|lower"); done
     ROWS+=("sp_p_spread|produce spread over partitions|%|lower"
            "sc_p_spread|consume spread over partitions|%|lower"
            "sp_c_spread|produce spread over connections|%|lower")
