@@ -16,9 +16,10 @@ final class KafkaConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// Clients pipeline a handful of requests; a connection that queues far more is not a Kafka client.
-    static let maxQueuedFrames = 1024
-    /// Reading pauses while this many frames, or this many bytes, wait to be taken up.
+    /// Reading pauses while this many frames, or this many bytes, wait to be taken up. One read can
+    /// still bring in many small frames (a producer at linger 0 pipelines thousands of 150-byte
+    /// requests), so the queue is bounded by what a read delivers, and a client is never closed for
+    /// sending fast: it only waits, as Kafka's muted channels make it wait.
     static let readPauseFrames = 8
     static let readPauseBytes = 4 << 20
     /// Produce requests appended ahead of their answers (librdkafka's idempotent limit is 5).
@@ -72,10 +73,6 @@ final class KafkaConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
         let frame = Self.unwrapInboundIn(data)
         self.queued.append(frame)
         self.queuedBytes += frame.readableBytes
-        if self.queued.count > Self.maxQueuedFrames {
-            self.close(context: context, reason: "more than \(Self.maxQueuedFrames) requests queued")
-            return
-        }
         self.processNext(context: context)
     }
 

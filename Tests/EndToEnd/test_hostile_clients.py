@@ -313,3 +313,40 @@ def test_pipelined_frames_behind_a_parked_fetch_are_not_buffered_without_bound(b
         print(f"\n{sent} MiB pipelined behind a parked fetch; broker RSS grew {grown_mib:.0f} MiB")
     broker.assert_alive()
     assert grown_mib < 64, f"the broker buffered {grown_mib:.0f} MiB of frames for one busy connection"
+
+
+def test_a_producer_pipelining_thousands_of_requests_is_slowed_not_closed(kappa_factory, topic):
+    """librdkafka at linger 0 (no idempotence: up to a million requests in flight) sends one small
+    Produce per message; with --flush always each waits for a sync, so thousands pile up behind it
+    and one socket read brings in hundreds. The broker stops reading instead of closing the
+    connection (a close makes the producer resend: duplicates, and 100+ ms stalls)."""
+    from confluent_kafka import Consumer, Producer, TopicPartition
+
+    broker = kappa_factory(args=["--flush", "always"])
+    create_topic(broker.bootstrap, topic)
+    count = 50_000
+    p = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 0, "acks": "all",
+                  "enable.idempotence": False, "socket.nagle.disable": True})
+    errors = []
+    for i in range(count):
+        while True:
+            try:
+                p.produce(topic, str(i).encode(), on_delivery=lambda e, m: e and errors.append(e))
+                break
+            except BufferError:
+                p.poll(0.01)
+        p.poll(0)
+    assert p.flush(60) == 0
+    assert errors == []
+    assert "closing connection" not in broker.stderr_text()
+
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": f"g-{topic}", "enable.auto.commit": False})
+    c.assign([TopicPartition(topic, 0, 0)])
+    values = []
+    deadline = time.monotonic() + 30
+    while len(values) < count and time.monotonic() < deadline:
+        for m in c.consume(1000, 0.5):
+            assert m.error() is None, m.error()
+            values.append(int(m.value()))
+    c.close()
+    assert values == list(range(count)), "records lost, duplicated or out of order"
