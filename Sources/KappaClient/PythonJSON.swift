@@ -6,23 +6,6 @@ public enum PythonJSON {
     /// `\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`, other characters as lowercase `\uXXXX`, characters
     /// beyond the BMP as surrogate pairs.
     public static func dumps(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case " "..."~": out.unicodeScalars.append(scalar)
-            default:
-                for unit in String(scalar).utf16 {
-                    out += "\\u" + JSONRecord.hex4(UInt32(unit))
-                }
-            }
-        }
-        return out + "\""
+        JSONString.quote(text, asciiOnly: true)
     }
 }
