@@ -35,28 +35,19 @@ import Testing
         try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9999)).wait()
     }
 
-    private func frame(_ header: RequestHeader, _ body: some KafkaMessage) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.writeInteger(Int32(0))
-        header.write(to: &buffer)
-        body.write(to: &buffer, version: header.apiVersion)
-        buffer.setInteger(Int32(buffer.readableBytes - 4), at: 0)
-        return buffer
-    }
-
     @Test func readingPausesBehindAParkedFetchAndResumesWhenItIsAnswered() throws {
         // A fetch of an empty topic (auto-created by Metadata) parks for its max wait of 500 ms.
         let metadata = MetadataRequest(topics: [.init(name: "empty")], allowAutoTopicCreation: true)
-        try self.channel.writeInbound(self.frame(RequestHeader(apiKey: 3, apiVersion: 4, correlationId: -1, clientId: "t"),
+        try self.channel.writeInbound(requestFrame(RequestHeader(apiKey: 3, apiVersion: 4, correlationId: -1, clientId: "t"),
                                                  metadata))
         #expect(try self.channel.readOutbound(as: ByteBuffer.self) != nil)
         let fetch = FetchRequest(replicaId: -1, maxWaitMs: 500, minBytes: 1, topics: [
             .init(topic: "empty", partitions: [.init(partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20)])
         ])
-        try self.channel.writeInbound(self.frame(RequestHeader(apiKey: 1, apiVersion: 4, correlationId: 0, clientId: "t"), fetch))
+        try self.channel.writeInbound(requestFrame(RequestHeader(apiKey: 1, apiVersion: 4, correlationId: 0, clientId: "t"), fetch))
         for id in 1...KafkaConnectionHandler.readPauseFrames {
             let header = RequestHeader(apiKey: 18, apiVersion: 0, correlationId: Int32(id), clientId: "t")
-            try self.channel.writeInbound(self.frame(header, ApiVersionsRequest()))
+            try self.channel.writeInbound(requestFrame(header, ApiVersionsRequest()))
         }
         #expect(try self.channel.readOutbound(as: ByteBuffer.self) == nil, "nothing is answered ahead of the fetch")
         let before = self.counter.reads

@@ -22,15 +22,6 @@ import Testing
         try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9999)).wait()
     }
 
-    private func frame(_ header: RequestHeader, _ body: some KafkaMessage) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.writeInteger(Int32(0))
-        header.write(to: &buffer)
-        body.write(to: &buffer, version: header.apiVersion)
-        buffer.setInteger(Int32(buffer.readableBytes - 4), at: 0)
-        return buffer
-    }
-
     /// Reads one response frame: (correlation id, body after a v0 header).
     private func response() throws -> (Int32, ByteBuffer)? {
         guard var out = try self.channel.readOutbound(as: ByteBuffer.self) else { return nil }
@@ -42,7 +33,7 @@ import Testing
 
     @Test func apiVersionsV3AnswersWithHeaderV0AndOurRanges() throws {
         let header = RequestHeader(apiKey: 18, apiVersion: 3, correlationId: 41, clientId: "t")
-        try self.channel.writeInbound(self.frame(header, ApiVersionsRequest(clientSoftwareName: "t", clientSoftwareVersion: "1")))
+        try self.channel.writeInbound(requestFrame(header, ApiVersionsRequest(clientSoftwareName: "t", clientSoftwareVersion: "1")))
         var (correlation, body) = try #require(try self.response())
         #expect(correlation == 41)
         let response = try ApiVersionsResponse(from: &body, version: 3)
@@ -67,8 +58,8 @@ import Testing
     }
 
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {
-        var both = self.frame(RequestHeader(apiKey: 18, apiVersion: 0, correlationId: 1, clientId: nil), ApiVersionsRequest())
-        var second = self.frame(RequestHeader(apiKey: 3, apiVersion: 0, correlationId: 2, clientId: nil), MetadataRequest(topics: []))
+        var both = requestFrame(RequestHeader(apiKey: 18, apiVersion: 0, correlationId: 1, clientId: nil), ApiVersionsRequest())
+        var second = requestFrame(RequestHeader(apiKey: 3, apiVersion: 0, correlationId: 2, clientId: nil), MetadataRequest(topics: []))
         both.writeBuffer(&second)
         try self.channel.writeInbound(both)
         #expect(try self.response()?.0 == 1)
@@ -77,7 +68,7 @@ import Testing
 
     @Test func saslHandshakeWithoutSaslOnGetsNoMechanisms() throws {
         let header = RequestHeader(apiKey: 17, apiVersion: 1, correlationId: 12, clientId: "t")
-        try self.channel.writeInbound(self.frame(header, SaslHandshakeRequest(mechanism: "PLAIN")))
+        try self.channel.writeInbound(requestFrame(header, SaslHandshakeRequest(mechanism: "PLAIN")))
         var (correlation, body) = try #require(try self.response())
         #expect(correlation == 12)
         let response = try SaslHandshakeResponse(from: &body, version: 1)
@@ -114,8 +105,8 @@ import Testing
         let produce = ProduceRequest(acks: 0, timeoutMs: 1000, topicData: [
             .init(name: "quiet", partitionData: [.init(index: 0, records: builder.build())])
         ])
-        try self.channel.writeInbound(self.frame(RequestHeader(apiKey: 0, apiVersion: 7, correlationId: 9, clientId: nil), produce))
-        try self.channel.writeInbound(self.frame(RequestHeader(apiKey: 18, apiVersion: 0, correlationId: 10, clientId: nil), ApiVersionsRequest()))
+        try self.channel.writeInbound(requestFrame(RequestHeader(apiKey: 0, apiVersion: 7, correlationId: 9, clientId: nil), produce))
+        try self.channel.writeInbound(requestFrame(RequestHeader(apiKey: 18, apiVersion: 0, correlationId: 10, clientId: nil), ApiVersionsRequest()))
         #expect(try self.response()?.0 == 10, "the acks=0 produce must not be answered")
     }
 }
