@@ -205,6 +205,24 @@ class StructGen:
                 out.append(StructGen(f.elem, f.fields, self.valid, self.flexible, self.structs_by_name))
         return out
 
+    def child_gen(self, f):
+        """The StructGen of a struct field: nested in it, or one of the message's common structs."""
+        if not f.is_struct:
+            return None
+        if f.fields is not None:
+            return StructGen(f.elem, f.fields, self.valid, self.flexible, self.structs_by_name)
+        return self.structs_by_name.get(f.elem)
+
+    def has_records(self):
+        """Whether a `records` field is in this struct or any struct inside it."""
+        for f in self.fields:
+            if f.type == "records" or f.elem == "records":
+                return True
+            child = self.child_gen(f)
+            if child is not None and child.has_records():
+                return True
+        return False
+
     def flex_cond(self):
         if self.flexible.empty():
             return "false"
@@ -279,7 +297,19 @@ class StructGen:
         L.append(f"{q}}}")
         L.append("")
         # encoder
-        L.append(f"{q}public func write(to buffer: inout ByteBuffer, version: Int16) {{")
+        records = self.has_records()
+        if records:
+            # Record bytes go through a writer, so a transport can send them from elsewhere (a file).
+            L.append(f"{q}public func write(to buffer: inout ByteBuffer, version: Int16) {{")
+            L.append(f"{q}    var recordsWriter = InlineRecordsWriter()")
+            L.append(f"{q}    self.write(to: &buffer, version: version, records: &recordsWriter)")
+            L.append(f"{q}}}")
+            L.append("")
+            L.append(f"{q}public func write<Records: KafkaRecordsWriter>(")
+            L.append(f"{q}    to buffer: inout ByteBuffer, version: Int16, records recordsWriter: inout Records")
+            L.append(f"{q}) {{")
+        else:
+            L.append(f"{q}public func write(to buffer: inout ByteBuffer, version: Int16) {{")
         if not never_flexible:
             L.append(f"{q}    let flexible = {self.flex_cond()}")
         for f in self.fields:
@@ -341,9 +371,17 @@ class StructGen:
     def write_stmt(self, f, ind):
         v = f"self.{bare(f.swift)}"
         L = []
+        child = self.child_gen(f)
+        if child is not None and child.has_records():
+            args = "to: &buffer, version: version, records: &recordsWriter"
+        else:
+            args = "to: &buffer, version: version"
+        if f.type == "records":
+            L.append(f"{ind}recordsWriter.writeRecords({v}, to: &buffer, flexible: flexible)")
+            return L
         if f.is_array:
             if f.is_struct:
-                each = "item.write(to: &buffer, version: version)"
+                each = f"item.write({args})"
             else:
                 each = writer(f.elem, "item", False)
             if f.optional():
@@ -359,12 +397,12 @@ class StructGen:
         elif f.is_struct and f.optional():
             L.append(f"{ind}if let value = {v} {{")
             L.append(f"{ind}    buffer.writeInteger(Int8(1))")
-            L.append(f"{ind}    value.write(to: &buffer, version: version)")
+            L.append(f"{ind}    value.write({args})")
             L.append(f"{ind}}} else {{")
             L.append(f"{ind}    buffer.writeInteger(Int8(-1))")
             L.append(f"{ind}}}")
         elif f.is_struct:
-            L.append(f"{ind}{v}.write(to: &buffer, version: version)")
+            L.append(f"{ind}{v}.write({args})")
         else:
             L.append(f"{ind}{writer(f.type, v, f.optional())}")
         return L

@@ -108,7 +108,8 @@ public final class Broker: Sendable {
             case .produce:
                 return self.produce(try ProduceRequest(from: &body, version: version), version: version, eventLoop: eventLoop)
             case .fetch:
-                return self.fetch(try FetchRequest(from: &body, version: version), version: version, eventLoop: eventLoop)
+                return self.fetch(try FetchRequest(from: &body, version: version), version: version,
+                                  connection: connection, eventLoop: eventLoop)
             case .listOffsets:
                 return eventLoop.makeSucceededFuture(self.listOffsets(try ListOffsetsRequest(from: &body, version: version), version: version))
             case .createTopics:

@@ -15,7 +15,12 @@ public final class ClientConnection: Sendable, CustomStringConvertible {
         var softwareVersion: String?
     }
 
-    public init(host: String, port: Int?) {
+    /// Whether responses may carry file regions (a plain TCP socket; not TLS, which must encrypt
+    /// every byte in memory, nor callers that want the whole response in a buffer).
+    public let acceptsFileRegions: Bool
+
+    public init(host: String, port: Int?, acceptsFileRegions: Bool = false) {
+        self.acceptsFileRegions = acceptsFileRegions
         self.host = host
         self.remoteAddress = port.map { "\(host):\($0)" } ?? host
     }

@@ -136,6 +136,14 @@ public final class Partition: Sendable {
         }
     }
 
+    /// As `read`, with large reads as file regions (see `PartitionLog.readChunk`).
+    func readChunk(from offset: Int64, maxBytes: Int, minimumFileBytes: Int) throws -> (records: LogChunk, offsets: Offsets) {
+        try self.state.withLock { state in
+            let records = try state.log.readChunk(from: offset, maxBytes: maxBytes, minimumFileBytes: minimumFileBytes)
+            return (records, Offsets(logStart: state.log.logStartOffset, logEnd: state.log.logEndOffset))
+        }
+    }
+
     /// Parks a fetch until the next append, unless the log already moved past what the fetch saw.
     /// Returns false (and does not park) in that case, so no append can slip between read and park.
     func park(_ waiter: FetchWaiter, ifLogEndIs seenEnd: Int64) -> Bool {

@@ -21,8 +21,15 @@ protocol FileStorage: AnyObject {
     /// A handle that syncs this file's data from another thread (see `PendingFlush`); `nil` for a
     /// file that has nothing to sync (memory).
     func syncHandle() throws -> SyncHandle?
+    /// A handle of its own on the file (a duplicated descriptor) for the transport to send from
+    /// without copying (sendfile); the caller closes it. `nil` where there is no file (memory).
+    func duplicateHandle() throws -> NIOFileHandle?
     /// Releases the file; further calls fail.
     func close() throws
     /// Closes (if needed) and removes the file.
     func delete() throws
+}
+
+extension FileStorage {
+    func duplicateHandle() throws -> NIOFileHandle? { nil }
 }

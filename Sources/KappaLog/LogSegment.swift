@@ -252,6 +252,43 @@ final class LogSegment {
         }
     }
 
+    /// The length of the whole batches from `position` (a batch start) that fit in `maxBytes`, the
+    /// first batch always counted (KIP-74), found from the offset index and the batch lengths alone,
+    /// without reading the batches. `nil` where the bytes must be read and checked instead: data
+    /// found on disk and not yet verified, a segment with known bad batches, or a length that does
+    /// not add up (the copying read then reports it).
+    func wholeBatchLength(from position: Int64, maxBytes: Int) throws -> Int? {
+        guard position >= self.trustedFrom, self.corruptPositions.isEmpty else { return nil }
+        let size = self.size
+        let limit = position + Int64(max(0, maxBytes))
+        // Batches are indexed every `indexIntervalBytes`: jump to the last indexed one that starts
+        // within the budget; everything before it is whole batches.
+        var end = position
+        if let last = self.offsetIndex.lastIndex(where: { Int64($0.position) <= limit }) {
+            end = max(end, Int64(self.offsetIndex.entries[last].position))
+        }
+        let lengthFieldEnd = Int64(RecordBatchHeader.lengthFieldEnd)
+        var window = ByteBuffer()
+        var windowStart = end
+        while end + lengthFieldEnd <= size {
+            if end + lengthFieldEnd > windowStart + Int64(window.readableBytes) {
+                window = try self.log.read(at: end, length: 4096)
+                windowStart = end
+            }
+            let at = window.readerIndex + Int(end - windowStart) + RecordBatchHeader.lengthFieldEnd - 4
+            guard let length = window.getInteger(at: at, as: Int32.self), length >= RecordBatchHeader.minimumBatchLength
+            else { return nil }
+            let next = end + lengthFieldEnd + Int64(length)
+            guard next <= size else { return nil }
+            if next > limit {
+                if end == position { end = next }
+                break
+            }
+            end = next
+        }
+        return Int(end - position)
+    }
+
     /// Records a bad batch at `position` and describes it.
     private func damage(at position: Int64, offsets: ClosedRange<Int64>?, reason: String) -> SegmentDamage {
         let isFirstReport = self.corruptPositions.insert(position).inserted

@@ -324,6 +324,31 @@ public final class PartitionLog: @unchecked Sendable {
         return result
     }
 
+    /// Reads as `read` does, except that when at least `minimumFileBytes` of whole batches can be
+    /// served from the segment holding `offset`, they come back as a region of its file (stopping
+    /// at the segment's end, as Kafka's reads do) for the transport to send without copying.
+    /// Memory logs, unverified data found on disk and short reads take the copying path.
+    public func readChunk(from offset: Int64, maxBytes: Int, minimumFileBytes: Int) throws -> LogChunk {
+        try self.checkOpen()
+        if offset >= self.logStartOffset, offset < self.logEndOffset {
+            let segment = self.segments[self.segmentIndex(containing: offset)]
+            let position: Int64?
+            do {
+                position = try segment.position(ofBatchContaining: offset)
+            } catch let damage as SegmentDamage {
+                throw self.report(damage, in: segment)
+            }
+            if let start = position,
+                let length = try segment.wholeBatchLength(from: start, maxBytes: maxBytes),
+                length >= minimumFileBytes,
+                let handle = try segment.log.duplicateHandle()
+            {
+                return .file(FileRegion(fileHandle: handle, readerIndex: Int(start), endIndex: Int(start) + length))
+            }
+        }
+        return .bytes(try self.read(from: offset, maxBytes: maxBytes))
+    }
+
     /// Logs a bad batch (once per batch) and returns the error a read that starts at it fails with.
     private func report(_ damage: SegmentDamage, in segment: LogSegment) -> LogError {
         let offsets = damage.offsets.map { "offsets \($0.lowerBound)...\($0.upperBound)" } ?? "unknown offsets"

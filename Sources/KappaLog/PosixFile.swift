@@ -113,6 +113,13 @@ final class PosixFile: FileStorage {
         return buffer
     }
 
+    func duplicateHandle() throws -> NIOFileHandle? {
+        try self.checkOpen()
+        let copy = dup(self.descriptor)
+        guard copy >= 0 else { throw Posix.error("dup", self.path) }
+        return NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: copy)
+    }
+
     func truncate(to size: Int64) throws {
         try self.checkOpen()
         guard ftruncate(self.descriptor, off_t(size)) == 0 else { throw Posix.error("ftruncate", self.path) }

@@ -45,7 +45,11 @@ final class KafkaConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// With SASL on, every frame passes the gate before the broker sees it.
     private let gate: SaslGate?
 
-    init(broker: Broker, logger: Logger, sasl: SaslAuthenticator? = nil) {
+    /// Whether record bytes may be written as file regions (`sendfile`): not under TLS.
+    private let sendsFileRegions: Bool
+
+    init(broker: Broker, logger: Logger, sasl: SaslAuthenticator? = nil, sendsFileRegions: Bool = true) {
+        self.sendsFileRegions = sendsFileRegions
         self.broker = broker
         self.logger = logger
         self.gate = sasl.map(SaslGate.init(authenticator:))
@@ -53,7 +57,8 @@ final class KafkaConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func channelActive(context: ChannelHandlerContext) {
         let remote = context.remoteAddress
-        let connection = ClientConnection(host: remote?.ipAddress ?? "unknown", port: remote?.port)
+        let connection = ClientConnection(host: remote?.ipAddress ?? "unknown", port: remote?.port,
+                                          acceptsFileRegions: self.sendsFileRegions)
         self.connection = connection
         self.broker.connectionOpened(connection)
         context.fireChannelActive()
@@ -160,6 +165,8 @@ final class KafkaConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
             switch outcome {
             case .success(.response(let body)):
                 self.write(context: context, header: header, body: body)
+            case .success(.fileBacked(let response)):
+                self.write(context: context, header: header, response: response)
             case .success(.noResponse):
                 break
             case .success(.close(let reason)):
@@ -181,6 +188,8 @@ final class KafkaConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
             return
         case .answer(.response(let body)):
             if let header { self.write(context: context, header: header, body: body) }
+        case .answer(.fileBacked(let response)):
+            if let header { self.write(context: context, header: header, response: response) }
         case .answer(.noResponse):
             break
         case .answer(.close(let reason)), .reject(let reason):
@@ -220,6 +229,37 @@ final class KafkaConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
         out.writeBuffer(&body)
         out.setInteger(Int32(out.readableBytes - 4), at: out.readerIndex)
         return context.writeAndFlush(Self.wrapOutboundOut(out))
+    }
+
+    /// Writes the body's parts and file regions in order under one frame header. The response (which
+    /// closes the regions' files) lives until the last part is written or the write fails.
+    private func write(context: ChannelHandlerContext, header: RequestHeader, response: FileBackedResponse) {
+        let headerVersion = ResponseHeader.headerVersion(apiKey: header.apiKey, apiVersion: header.apiVersion)
+        var body = response.body
+        var head = context.channel.allocator.buffer(capacity: 9 + (response.splices.first?.index ?? body.readableBytes))
+        head.writeInteger(Int32(0))
+        ResponseHeader(correlationId: header.correlationId).write(to: &head, headerVersion: headerVersion)
+        head.setInteger(Int32(head.readableBytes - 4 + response.byteCount), at: head.readerIndex)
+        var consumed = 0
+        var headSent = false
+        for splice in response.splices {
+            var part = body.readSlice(length: splice.index - consumed) ?? ByteBuffer()
+            consumed = splice.index
+            if !headSent {
+                head.writeBuffer(&part)
+                part = head
+                headSent = true
+            }
+            context.write(Self.wrapOutboundOut(part), promise: nil)
+            context.write(NIOAny(IOData.fileRegion(splice.region)), promise: nil)
+        }
+        if !headSent {
+            head.writeBuffer(&body)
+            body = head
+        }
+        context.writeAndFlush(Self.wrapOutboundOut(body)).assumeIsolated().whenComplete { _ in
+            withExtendedLifetime(response) {}
+        }
     }
 
     private func close(context: ChannelHandlerContext, reason: String) {

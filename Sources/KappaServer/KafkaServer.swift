@@ -66,7 +66,7 @@ public final class KafkaServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))
                     try channel.pipeline.syncOperations.addHandler(
-                        KafkaConnectionHandler(broker: broker, logger: logger, sasl: sasl))
+                        KafkaConnectionHandler(broker: broker, logger: logger, sasl: sasl, sendsFileRegions: tls == nil))
                 }
             }
         let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()

@@ -5,6 +5,8 @@ See e2e.py for the environment variables (KAPPA_BIN, KAPPA_BOOTSTRAP) and the he
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -63,6 +65,21 @@ def topic(request) -> str:
     """A topic name unique to this test (and this run)."""
     base = re.sub(r"[^a-zA-Z0-9._-]+", "-", request.node.name).strip("-")[:80]
     return f"{base}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 and its key, PEM."""
+    openssl = shutil.which("openssl")
+    assert openssl, "the openssl command is needed to make a test certificate: run scripts/setup.sh"
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    r = subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                        "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                       capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    return cert, key
 
 
 @pytest.hookimpl(hookwrapper=True)

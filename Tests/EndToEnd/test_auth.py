@@ -32,21 +32,6 @@ def users_file(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory):
-    """A self-signed certificate for 127.0.0.1 and its key, PEM."""
-    openssl = shutil.which("openssl")
-    assert openssl, "the openssl command is needed to make a test certificate: run scripts/setup.sh"
-    d = tmp_path_factory.mktemp("tls")
-    cert, key = d / "cert.pem", d / "key.pem"
-    r = subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-                        "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-                        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-                       capture_output=True, timeout=CLIENT_TIMEOUT)
-    assert r.returncode == 0, r.stderr.decode(errors="replace")
-    return cert, key
-
-
 def start_secure(kappa_factory, users_file, certificate, protocol):
     args = ["--memory", "--sasl-users", str(users_file)]
     if protocol == "SASL_SSL":

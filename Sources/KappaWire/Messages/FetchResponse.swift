@@ -57,6 +57,13 @@ public struct FetchResponse: KafkaMessage, Equatable, Sendable {
     }
 
     public func write(to buffer: inout ByteBuffer, version: Int16) {
+        var recordsWriter = InlineRecordsWriter()
+        self.write(to: &buffer, version: version, records: &recordsWriter)
+    }
+
+    public func write<Records: KafkaRecordsWriter>(
+        to buffer: inout ByteBuffer, version: Int16, records recordsWriter: inout Records
+    ) {
         let flexible = version >= 12
         if version >= 1 {
             buffer.writeInteger(self.throttleTimeMs)
@@ -68,7 +75,7 @@ public struct FetchResponse: KafkaMessage, Equatable, Sendable {
             buffer.writeInteger(self.sessionId)
         }
         buffer.writeKafkaArrayCount(self.responses.count, flexible: flexible)
-        for item in self.responses { item.write(to: &buffer, version: version) }
+        for item in self.responses { item.write(to: &buffer, version: version, records: &recordsWriter) }
         if flexible { buffer.writeInteger(UInt8(0)) }
     }
 
@@ -104,6 +111,13 @@ public struct FetchResponse: KafkaMessage, Equatable, Sendable {
         }
 
         public func write(to buffer: inout ByteBuffer, version: Int16) {
+            var recordsWriter = InlineRecordsWriter()
+            self.write(to: &buffer, version: version, records: &recordsWriter)
+        }
+
+        public func write<Records: KafkaRecordsWriter>(
+            to buffer: inout ByteBuffer, version: Int16, records recordsWriter: inout Records
+        ) {
             let flexible = version >= 12
             if version <= 12 {
                 buffer.writeKafkaString(self.topic, flexible: flexible)
@@ -112,7 +126,7 @@ public struct FetchResponse: KafkaMessage, Equatable, Sendable {
                 buffer.writeKafkaUUID(self.topicId)
             }
             buffer.writeKafkaArrayCount(self.partitions.count, flexible: flexible)
-            for item in self.partitions { item.write(to: &buffer, version: version) }
+            for item in self.partitions { item.write(to: &buffer, version: version, records: &recordsWriter) }
             if flexible { buffer.writeInteger(UInt8(0)) }
         }
 
@@ -195,6 +209,13 @@ public struct FetchResponse: KafkaMessage, Equatable, Sendable {
             }
 
             public func write(to buffer: inout ByteBuffer, version: Int16) {
+                var recordsWriter = InlineRecordsWriter()
+                self.write(to: &buffer, version: version, records: &recordsWriter)
+            }
+
+            public func write<Records: KafkaRecordsWriter>(
+                to buffer: inout ByteBuffer, version: Int16, records recordsWriter: inout Records
+            ) {
                 let flexible = version >= 12
                 buffer.writeInteger(self.partitionIndex)
                 buffer.writeInteger(self.errorCode)
@@ -216,7 +237,7 @@ public struct FetchResponse: KafkaMessage, Equatable, Sendable {
                 if version >= 11 {
                     buffer.writeInteger(self.preferredReadReplica)
                 }
-                buffer.writeKafkaRecords(self.records, flexible: flexible)
+                recordsWriter.writeRecords(self.records, to: &buffer, flexible: flexible)
                 if flexible { buffer.writeInteger(UInt8(0)) }
             }
 

@@ -42,6 +42,13 @@ public struct ProduceRequest: KafkaMessage, Equatable, Sendable {
     }
 
     public func write(to buffer: inout ByteBuffer, version: Int16) {
+        var recordsWriter = InlineRecordsWriter()
+        self.write(to: &buffer, version: version, records: &recordsWriter)
+    }
+
+    public func write<Records: KafkaRecordsWriter>(
+        to buffer: inout ByteBuffer, version: Int16, records recordsWriter: inout Records
+    ) {
         let flexible = version >= 9
         if version >= 3 {
             buffer.writeKafkaString(self.transactionalId, flexible: flexible)
@@ -49,7 +56,7 @@ public struct ProduceRequest: KafkaMessage, Equatable, Sendable {
         buffer.writeInteger(self.acks)
         buffer.writeInteger(self.timeoutMs)
         buffer.writeKafkaArrayCount(self.topicData.count, flexible: flexible)
-        for item in self.topicData { item.write(to: &buffer, version: version) }
+        for item in self.topicData { item.write(to: &buffer, version: version, records: &recordsWriter) }
         if flexible { buffer.writeInteger(UInt8(0)) }
     }
 
@@ -77,10 +84,17 @@ public struct ProduceRequest: KafkaMessage, Equatable, Sendable {
         }
 
         public func write(to buffer: inout ByteBuffer, version: Int16) {
+            var recordsWriter = InlineRecordsWriter()
+            self.write(to: &buffer, version: version, records: &recordsWriter)
+        }
+
+        public func write<Records: KafkaRecordsWriter>(
+            to buffer: inout ByteBuffer, version: Int16, records recordsWriter: inout Records
+        ) {
             let flexible = version >= 9
             buffer.writeKafkaString(self.name, flexible: flexible)
             buffer.writeKafkaArrayCount(self.partitionData.count, flexible: flexible)
-            for item in self.partitionData { item.write(to: &buffer, version: version) }
+            for item in self.partitionData { item.write(to: &buffer, version: version, records: &recordsWriter) }
             if flexible { buffer.writeInteger(UInt8(0)) }
         }
 
@@ -106,9 +120,16 @@ public struct ProduceRequest: KafkaMessage, Equatable, Sendable {
             }
 
             public func write(to buffer: inout ByteBuffer, version: Int16) {
+                var recordsWriter = InlineRecordsWriter()
+                self.write(to: &buffer, version: version, records: &recordsWriter)
+            }
+
+            public func write<Records: KafkaRecordsWriter>(
+                to buffer: inout ByteBuffer, version: Int16, records recordsWriter: inout Records
+            ) {
                 let flexible = version >= 9
                 buffer.writeInteger(self.index)
-                buffer.writeKafkaRecords(self.records, flexible: flexible)
+                recordsWriter.writeRecords(self.records, to: &buffer, flexible: flexible)
                 if flexible { buffer.writeInteger(UInt8(0)) }
             }
         }
