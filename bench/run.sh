@@ -469,6 +469,15 @@ median() { # numbers... -> median (mean of the middle two for an even count)
         END { if (NR == 0) exit; if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
+scale_desc() { # row key -> words
+    case $1 in
+    sp_p*) echo "produce over ${1#sp_p} partition(s)" ;;
+    sc_p*) echo "group consume over ${1#sc_p} partition(s)" ;;
+    sp_c*) echo "produce over ${1#sp_c} connection(s)" ;;
+    *) echo "$1" ;;
+    esac
+}
+
 # scale_multiprod label key topic handles broker_pid log: one multiprod run against $BS;
 # appends its rate (or FAIL) to SCALE_RUNS_OF[key], its broker CPU/msg to SCALE_CPU_OF[key]
 # (the kernel part of it to SCALE_SYS_OF[key])
@@ -487,7 +496,7 @@ scale_multiprod() {
         fi
     else
         SCALE_RUNS_OF[$key]+=" FAIL"
-        fail "$L: scale $key: rc=$rc delivered=$(kv delivered "$line")/$SCALE_MESSAGES failed=$(kv failed "$line") $(grep -m1 '^multiprod:' "$logf" | cut -c1-200) (see $logf)"
+        fail "$L: scale $(scale_desc "$key"): rc=$rc delivered=$(kv delivered "$line")/$SCALE_MESSAGES failed=$(kv failed "$line") $(grep -m1 '^multiprod:' "$logf" | cut -c1-200) (see $logf)"
     fi
 }
 
@@ -558,11 +567,7 @@ bench_scale() { # label bootstrap pid
         read -r -a cpu <<<"${SCALE_CPU_OF[$key]:-}"
         read -r -a sys <<<"${SCALE_SYS_OF[$key]:-}"
         ((${#cpu[@]})) && R[$L:${key/_/u_}]=$(printf '%.2f' "$(median "${cpu[@]}")")
-        case $key in
-        sp_p*) desc="produce over ${key#sp_p} partition(s)" ;;
-        sc_p*) desc="group consume over ${key#sc_p} partition(s)" ;;
-        sp_c*) desc="produce over ${key#sp_c} connection(s)" ;;
-        esac
+        desc=$(scale_desc "$key")
         SCALE_NOTES[$L:$key]="$L: scale $desc: runs ${runs[*]} msg/s$([[ ${R[$L:$key]} != FAIL ]] &&
             awk -v lo="$lo" -v hi="$hi" -v m="${R[$L:$key]}" 'BEGIN { printf " -> median %d (runs differ by %.0f%%)", m, (1 - lo / hi) * 100 }')${cpu:+; broker CPU/msg ${cpu[*]} us}${sys:+ (kernel ${sys[*]})}"
     done
