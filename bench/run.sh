@@ -30,6 +30,14 @@
 #   BENCH_DASH_SECONDS     measured seconds under load (default 10)
 #   BENCH_DASH_IDLE_SECONDS  measured idle seconds (default 10)
 #   BENCH_MICRO            1 = run kappa-microbench first (default), 0 = skip it
+#   BENCH_ONLY             run only these phases (space/comma list of micro, main,
+#                          scale, durable, dashboard; main = produce/consume/latency/
+#                          CPU/RSS); e.g. BENCH_ONLY=scale for quick scale iteration
+#   BENCH_SCALE            0 = skip the scale phase (default 1)
+#   BENCH_SCALE_RUNS       repetitions of every scale configuration; rows are the
+#                          median (default 3)
+#   BENCH_SCALE_MESSAGES   records per scale run (default 2000000)
+#   BENCH_SCALE_PARTITIONS / BENCH_SCALE_CONNECTIONS  (default "1 8 64" / "1 8 32")
 #   MICROBENCH_BIN         microbenchmark binary (default .build/release/kappa-microbench)
 set -uo pipefail
 
@@ -63,6 +71,14 @@ else DASHBOARD=1; fi
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
+
+ONLY=${BENCH_ONLY:-}; ONLY=${ONLY//,/ }
+for p in $ONLY; do
+    case $p in micro | main | scale | durable | dashboard) ;;
+    *) die "BENCH_ONLY: unknown phase '$p' (micro main scale durable dashboard)" ;; esac
+done
+phase_on() { [[ -z ${ONLY// /} || " $ONLY " == *" $1 "* ]]; }
+phase_on dashboard || DASHBOARD=0
 
 mkdir -p "$BIN_DIR" "$LOG_DIR" || die "cannot create $LOG_DIR"
 
@@ -108,7 +124,7 @@ build_tools() {
             "$perf_c" $rk_flags || die "building rdkafka_performance failed"
     fi
     local t
-    for t in latency mktopic rateprod; do
+    for t in latency mktopic rateprod multiprod; do
         if [[ ! -x $TOOLS_DIR/$t || $BENCH_DIR/$t.c -nt $TOOLS_DIR/$t ]]; then
             # shellcheck disable=SC2086
             gcc -O2 -Wall -o "$TOOLS_DIR/$t" "$BENCH_DIR/$t.c" $rk_flags -lpthread \
@@ -411,7 +427,7 @@ run_kappa_like() { # label kind(kappa|peer)
         start_server "$L" "$port" "$logf" bash -c "exec $cmd" || { fail "$L: failed to start (see $logf)"; R[$L:dead]=1; return 1; }
     fi
     local pid=$SERVER_PID
-    bench_target "$L" "$SERVER_BOOTSTRAP" "$pid"
+    phase_on main && bench_target "$L" "$SERVER_BOOTSTRAP" "$pid"
     bench_scale "$L" "$SERVER_BOOTSTRAP" "$pid"
     log "$L: stopping (SIGTERM)"
     stop_server "$pid" "$L"
@@ -426,71 +442,142 @@ perf_produced() { # log
     echo "$(sed -n 's/.*ms: \([0-9]*\) msgs\/s.*/\1/p' <<<"$line") $(sed -n 's/.*), \([0-9]*\) delivered .*/\1/p' <<<"$line")"
 }
 
-# Scale (issue 6 target 6): produce and consume rates over 1, 8 and 64 partitions (one
-# producer, partitioner picks the partition; a group consumer reads them all), then
-# produce over 1, 8 and 32 connections (that many producer processes at once, each
-# MESSAGES/N, rate = MESSAGES / wall time from first start to last exit).
-SCALE_PARTITIONS=(${BENCH_SCALE_PARTITIONS:-1 8 64})
-SCALE_CONNECTIONS=(${BENCH_SCALE_CONNECTIONS:-1 8 32})
+# Scale (issue 6 target 6): produce and consume rates over 1, 8 and 64 partitions, and
+# produce over 1, 8 and 32 connections; target: every rate within 20% of the best of its
+# kind. A single ~0.5 s run varies by +-20% on a small shared machine, so every
+# configuration runs SCALE_RUNS times (repetitions interleaved: run 1 of every
+# configuration, then run 2, ... so drift in the machine's load hits all of them alike)
+# and the row is the median; the individual runs go in a note.
+#  - produce over N partitions: bench/multiprod -n 1 (one handle, one connection; the
+#    default partitioner spreads the records), SCALE_MESSAGES records;
+#  - consume over N partitions: rdkafka_performance -C -G <fresh group per run> from the
+#    earliest offset, SCALE_MESSAGES records;
+#  - produce over N connections: bench/multiprod -n N (N handles, N connections, one
+#    thread each, in one process) into an 8-partition topic. Timed from a barrier after
+#    every handle has connected and had a warm-up record acknowledged to the last
+#    delivery report, so client start-up and teardown are not in the rate.
+# Broker CPU per message for the produce rows is the broker's utime+stime over
+# multiprod's timed window (multiprod -B); for the consume rows, over the consumer
+# process's life (group join included).
+read -r -a SCALE_PARTITIONS <<<"${BENCH_SCALE_PARTITIONS:-1 8 64}"
+read -r -a SCALE_CONNECTIONS <<<"${BENCH_SCALE_CONNECTIONS:-1 8 32}"
+SCALE_RUNS=${BENCH_SCALE_RUNS:-3}
+SCALE_MESSAGES=${BENCH_SCALE_MESSAGES:-2000000}
+
+median() { # numbers... -> median (mean of the middle two for an even count)
+    printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 }
+        END { if (NR == 0) exit; if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+scale_desc() { # row key -> words
+    case $1 in
+    sp_p*) echo "produce over ${1#sp_p} partition(s)" ;;
+    sc_p*) echo "group consume over ${1#sc_p} partition(s)" ;;
+    sp_c*) echo "produce over ${1#sp_c} connection(s)" ;;
+    *) echo "$1" ;;
+    esac
+}
+
+# scale_multiprod label key topic handles broker_pid log: one multiprod run against $BS;
+# appends its rate (or FAIL) to SCALE_RUNS_OF[key], its broker CPU/msg to SCALE_CPU_OF[key]
+# (the kernel part of it to SCALE_SYS_OF[key])
+scale_multiprod() {
+    local L=$1 key=$2 t=$3 n=$4 pid=$5 logf=$6 line rc
+    timeout -k 10 $((PHASE_TIMEOUT + 60)) "$TOOLS_DIR/multiprod" -b "$BS" -t "$t" -n "$n" \
+        -c "$SCALE_MESSAGES" -s "$MSG_SIZE" -X acks=1 -X linger.ms=5 -D "$PHASE_TIMEOUT" \
+        ${pid:+-B "$pid"} >"$logf" 2>&1
+    rc=$?
+    line=$(grep '^RESULT' "$logf" | tail -n1)
+    if [[ $rc -eq 0 && $(kv delivered "$line") == "$SCALE_MESSAGES" ]]; then
+        SCALE_RUNS_OF[$key]+=" $(kv rate "$line")"
+        if [[ -n $(kv broker_ticks "$line") ]]; then
+            SCALE_CPU_OF[$key]+=" $(us_per_msg "$(kv broker_ticks "$line")" "$SCALE_MESSAGES")"
+            SCALE_SYS_OF[$key]+=" $(us_per_msg "$(kv broker_sys_ticks "$line")" "$SCALE_MESSAGES")"
+        fi
+    else
+        SCALE_RUNS_OF[$key]+=" FAIL"
+        fail "$L: scale $(scale_desc "$key"): rc=$rc delivered=$(kv delivered "$line")/$SCALE_MESSAGES failed=$(kv failed "$line") $(grep -m1 '^multiprod:' "$logf" | cut -c1-200) (see $logf)"
+    fi
+}
+
 bench_scale() { # label bootstrap pid
-    local L=$1 BS=$2 PID=$3 dir=$LOG_DIR/$1/scale n rc line id c0 c1; id=$(date +%s)-$$
+    local L=$1 BS=$2 PID=$3 dir=$LOG_DIR/$1/scale n r line id c0 c1 rc got rate
+    id=$(date +%s)-$$
     [[ ${BENCH_SCALE:-1} == 0 ]] && return 0
+    phase_on scale || return 0
     mkdir -p "$dir"
-    local perf=$TOOLS_DIR/rdkafka_performance
+    local perf=$TOOLS_DIR/rdkafka_performance t_start=$SECONDS
+    declare -gA SCALE_RUNS_OF=() SCALE_CPU_OF=() SCALE_SYS_OF=()
+    local ok_p=() t_conn="bench-scale-conn-$id"
     for n in "${SCALE_PARTITIONS[@]}"; do
-        local t="bench-scale-p$n-$id"
-        if ! timeout -k 5 60 "$TOOLS_DIR/mktopic" -b "$BS" -t "$t" -n "$n" >"$dir/mktopic-p$n.log" 2>&1; then
-            fail "$L: scale: topic with $n partitions not usable (see $dir/mktopic-p$n.log)"; continue
-        fi
-        log "$L: scale: produce+consume $MESSAGES over $n partition(s)"
-        timeout -s INT -k 10 "$PHASE_TIMEOUT" "$perf" -P -t "$t" -s "$MSG_SIZE" -c "$MESSAGES" \
-            -a 1 -X linger.ms=5 -b "$BS" -q >"$dir/produce-p$n.log" 2>&1
-        read -r rate got <<<"$(perf_produced "$dir/produce-p$n.log")"
-        if [[ -n $rate && $got == "$MESSAGES" ]]; then R[$L:sp_p$n]=$rate; else
-            R[$L:sp_p$n]=FAIL; fail "$L: scale produce over $n partitions: ${got:-0}/$MESSAGES delivered (see $dir/produce-p$n.log)"; fi
-        timeout -s INT -k 10 "$PHASE_TIMEOUT" "$perf" -C -G "bench-scale-$n-$id" -t "$t" -c "$MESSAGES" \
-            -X auto.offset.reset=earliest -b "$BS" -q >"$dir/consume-p$n.log" 2>&1
-        line=$(grep 'consumed in' "$dir/consume-p$n.log" | grep -v INTERVAL | tail -n1)
-        got=$(sed -n 's/^% \([0-9]*\) messages (.*/\1/p' <<<"$line")
-        rate=$(sed -n 's/.*ms: \([0-9]*\) msgs\/s.*/\1/p' <<<"$line")
-        if [[ -n $rate && $got == "$MESSAGES" ]]; then R[$L:sc_p$n]=$rate; else
-            R[$L:sc_p$n]=FAIL; fail "$L: scale consume over $n partitions: ${got:-0}/$MESSAGES (see $dir/consume-p$n.log)"; fi
-    done
-    local t="bench-scale-conn-$id"
-    timeout -k 5 60 "$TOOLS_DIR/mktopic" -b "$BS" -t "$t" -n 8 >"$dir/mktopic-conn.log" 2>&1 ||
-        { fail "$L: scale: connections topic not usable"; return 0; }
-    for n in "${SCALE_CONNECTIONS[@]}"; do
-        log "$L: scale: produce $MESSAGES over $n connection(s)"
-        local each=$((MESSAGES / n)) i pids=() t0 t1 total=0
-        c0=$(cpu_ticks "$PID")
-        t0=${EPOCHREALTIME}
-        for ((i = 0; i < n; i++)); do
-            timeout -s INT -k 10 "$PHASE_TIMEOUT" "$perf" -P -t "$t" -s "$MSG_SIZE" -c "$each" \
-                -a 1 -X linger.ms=5 -b "$BS" -q >"$dir/produce-c$n-$i.log" 2>&1 &
-            pids+=($!)
-        done
-        for i in "${pids[@]}"; do wait "$i"; done
-        t1=${EPOCHREALTIME}
-        c1=$(cpu_ticks "$PID")
-        for ((i = 0; i < n; i++)); do
-            read -r rate got <<<"$(perf_produced "$dir/produce-c$n-$i.log")"
-            total=$((total + ${got:-0}))
-        done
-        if [[ $total == $((each * n)) ]]; then
-            R[$L:sp_c$n]=$(awk -v n="$total" -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", n / (b - a) }')
-            # The broker's share of the 2 cores: if it stays low while the rate drops, the clients
-            # (n producer processes) are what saturates the machine.
-            [[ -n $c0 && -n $c1 ]] && R[$L:spu_c$n]=$(us_per_msg $((c1 - c0)) "$total")
+        if timeout -k 5 60 "$TOOLS_DIR/mktopic" -b "$BS" -t "bench-scale-p$n-$id" -n "$n" \
+                >"$dir/mktopic-p$n.log" 2>&1; then
+            ok_p+=("$n")
+            line=$(grep "^TOPIC " "$dir/mktopic-p$n.log")
+            [[ $(kv partitions "$line") == "$n" ]] ||
+                note "$L: scale: topic for $n partitions has $(kv partitions "$line") (via $(kv via "$line"))"
         else
-            R[$L:sp_c$n]=FAIL; fail "$L: scale produce over $n connections: $total/$((each * n)) delivered (see $dir)"
+            fail "$L: scale: topic with $n partitions not usable (see $dir/mktopic-p$n.log)"
+            R[$L:sp_p$n]=FAIL; R[$L:sc_p$n]=FAIL
         fi
     done
-    # Target: every rate within 20% of the best one of its kind.
-    local kind keys k v best worst
+    local conn_ok=1
+    timeout -k 5 60 "$TOOLS_DIR/mktopic" -b "$BS" -t "$t_conn" -n 8 >"$dir/mktopic-conn.log" 2>&1 ||
+        { conn_ok=0; fail "$L: scale: connections topic not usable (see $dir/mktopic-conn.log)"
+          for n in "${SCALE_CONNECTIONS[@]}"; do R[$L:sp_c$n]=FAIL; done; }
+
+    for ((r = 1; r <= SCALE_RUNS; r++)); do
+        for n in "${ok_p[@]}"; do
+            local t="bench-scale-p$n-$id"
+            log "$L: scale run $r/$SCALE_RUNS: produce $SCALE_MESSAGES over $n partition(s)"
+            scale_multiprod "$L" "sp_p$n" "$t" 1 "$PID" "$dir/produce-p$n-r$r.log"
+            log "$L: scale run $r/$SCALE_RUNS: group consume $SCALE_MESSAGES over $n partition(s)"
+            c0=$(cpu_ticks "$PID")
+            timeout -s INT -k 10 "$PHASE_TIMEOUT" "$perf" -C -G "bench-scale-$n-$id-r$r" -t "$t" \
+                -c "$SCALE_MESSAGES" -X auto.offset.reset=earliest -b "$BS" -q >"$dir/consume-p$n-r$r.log" 2>&1
+            rc=$?
+            c1=$(cpu_ticks "$PID")
+            line=$(grep 'consumed in' "$dir/consume-p$n-r$r.log" | grep -v INTERVAL | tail -n1)
+            got=$(sed -n 's/^% \([0-9]*\) messages (.*/\1/p' <<<"$line")
+            rate=$(sed -n 's/.*ms: \([0-9]*\) msgs\/s.*/\1/p' <<<"$line")
+            if [[ -n $rate && $got == "$SCALE_MESSAGES" ]]; then
+                SCALE_RUNS_OF[sc_p$n]+=" $rate"
+                [[ -n $c0 && -n $c1 ]] && SCALE_CPU_OF[sc_p$n]+=" $(us_per_msg $((c1 - c0)) "$SCALE_MESSAGES")"
+            else
+                SCALE_RUNS_OF[sc_p$n]+=" FAIL"
+                fail "$L: scale consume over $n partitions, run $r: rc=$rc ${got:-0}/$SCALE_MESSAGES (see $dir/consume-p$n-r$r.log)"
+            fi
+        done
+        ((conn_ok)) || continue
+        for n in "${SCALE_CONNECTIONS[@]}"; do
+            log "$L: scale run $r/$SCALE_RUNS: produce $SCALE_MESSAGES over $n connection(s)"
+            scale_multiprod "$L" "sp_c$n" "$t_conn" "$n" "$PID" "$dir/produce-c$n-r$r.log"
+        done
+    done
+
+    # Rows: the median of the runs (FAIL if any run failed); the runs themselves in a note.
+    local key runs cpu sys med lo hi desc
+    for key in "${!SCALE_RUNS_OF[@]}"; do
+        read -r -a runs <<<"${SCALE_RUNS_OF[$key]}"
+        if [[ " ${runs[*]} " == *" FAIL "* ]]; then R[$L:$key]=FAIL; else
+            med=$(median "${runs[@]}"); R[$L:$key]=$(printf '%.0f' "$med")
+            lo=$(printf '%s\n' "${runs[@]}" | sort -n | head -n1)
+            hi=$(printf '%s\n' "${runs[@]}" | sort -n | tail -n1)
+        fi
+        read -r -a cpu <<<"${SCALE_CPU_OF[$key]:-}"
+        read -r -a sys <<<"${SCALE_SYS_OF[$key]:-}"
+        ((${#cpu[@]})) && R[$L:${key/_/u_}]=$(printf '%.2f' "$(median "${cpu[@]}")")
+        desc=$(scale_desc "$key")
+        SCALE_NOTES[$L:$key]="$L: scale $desc: runs ${runs[*]} msg/s$([[ ${R[$L:$key]} != FAIL ]] &&
+            awk -v lo="$lo" -v hi="$hi" -v m="${R[$L:$key]}" 'BEGIN { printf " -> median %d (runs differ by %.0f%%)", m, (1 - lo / hi) * 100 }')${cpu:+; broker CPU/msg ${cpu[*]} us}${sys:+ (kernel ${sys[*]})}"
+    done
+    for key in "${SCALE_KEYS[@]}"; do [[ -n ${SCALE_NOTES[$L:$key]:-} ]] && note "${SCALE_NOTES[$L:$key]}"; done
+    # Target: every median within 20% of the best one of its kind.
+    local kind k v best worst
     for kind in sp_p sc_p sp_c; do
         best=0; worst=""
         for k in "${!R[@]}"; do
-            [[ $k == "$L:$kind"* ]] || continue
+            [[ $k == "$L:$kind"* && $k != *_spread ]] || continue
             v=${R[$k]}; [[ $v =~ ^[0-9]+$ ]] || continue
             ((v > best)) && best=$v
             [[ -z $worst || $v -lt $worst ]] && worst=$v
@@ -499,7 +586,14 @@ bench_scale() { # label bootstrap pid
             R[$L:${kind}_spread]=$(awk -v a="$worst" -v b="$best" 'BEGIN { printf "%.0f", (1 - a / b) * 100 }')
         fi
     done
+    R[$L:scale_secs]=$((SECONDS - t_start))
+    log "$L: scale phase took $((SECONDS - t_start)) s"
 }
+declare -A SCALE_NOTES=()
+SCALE_KEYS=()
+for n in "${SCALE_PARTITIONS[@]}"; do SCALE_KEYS+=("sp_p$n"); done
+for n in "${SCALE_PARTITIONS[@]}"; do SCALE_KEYS+=("sc_p$n"); done
+for n in "${SCALE_CONNECTIONS[@]}"; do SCALE_KEYS+=("sp_c$n"); done
 
 # Durable mode (issue 6 target 5, kappa only): a second kappa with --flush always;
 # produce->ack at 10,000 msg/s, linger 0, acks=all (against the same at acks=1 on the
@@ -510,6 +604,7 @@ bench_scale() { # label bootstrap pid
 bench_durable() { # label
     local L=$1 dir=$LOG_DIR/$1/durable port data id; id=$(date +%s)-$$
     [[ ${BENCH_DURABLE:-1} == 0 ]] && return 0
+    phase_on durable || return 0
     mkdir -p "$dir"
     port=$(free_port)
     data=$(mktemp -d "${BENCH_DATA_ROOT:-${TMPDIR:-/tmp}}/kappa-bench-durable.XXXXXX"); TMP_DIRS+=("$data")
@@ -596,6 +691,7 @@ bench_dashboard() { # label
 MICRO_LOG=""
 bench_micro() {
     [[ ${BENCH_MICRO:-1} == 0 ]] && return 0
+    phase_on micro || return 0
     if [[ ! -x $MICRO_BIN ]]; then
         note "microbenchmarks: skipped, $MICRO_BIN not found (swift build -c release)"
         return 0
@@ -618,14 +714,14 @@ bench_micro
 
 LABELS=("$MAIN_LABEL")
 if [[ -n ${BENCH_BOOTSTRAP:-} ]]; then
-    bench_target "$MAIN_LABEL" "$BENCH_BOOTSTRAP" "${BENCH_BROKER_PID:-}"
+    phase_on main && bench_target "$MAIN_LABEL" "$BENCH_BOOTSTRAP" "${BENCH_BROKER_PID:-}"
 else
     run_kappa_like "$MAIN_LABEL" kappa
 fi
 
 if [[ -n ${PEER_BOOTSTRAP:-} ]]; then
     LABELS+=("$PEER_LABEL")
-    bench_target "$PEER_LABEL" "$PEER_BOOTSTRAP" "${PEER_PID:-}"
+    phase_on main && bench_target "$PEER_LABEL" "$PEER_BOOTSTRAP" "${PEER_PID:-}"
 elif [[ -n ${PEER_CMD:-} ]]; then
     LABELS+=("$PEER_LABEL")
     run_kappa_like "$PEER_LABEL" peer
@@ -637,7 +733,8 @@ if [[ $DASHBOARD == 1 ]]; then
 fi
 
 # ---------------------------------------------------------------- table
-ROWS=(
+ROWS=()
+phase_on main && ROWS+=(
     "p_msgs|produce throughput|msg/s|higher"
     "p_mbs|produce throughput|MB/s|higher"
     "c_msgs|consume throughput|msg/s|higher"
@@ -656,20 +753,25 @@ ROWS=(
     "cpu_c|broker CPU per consumed msg|us|lower"
     "cpu_l|broker CPU at ${LAT_RATE} msg/s|% core|lower"
     "rss|broker peak RSS (VmHWM)|MB|lower"
+)
+[[ ${BENCH_DURABLE:-1} != 0 ]] && phase_on durable && ROWS+=(
     "d_msgs|durable produce, acks=all|msg/s|higher"
     "d_cpu|durable broker CPU per msg|us|lower"
     "d_ack50|durable produce->ack p50, linger 0|ms|lower"
     "d_ack99|durable produce->ack p99, linger 0|ms|lower"
     "d_added|durable added ack p99 vs acks=1|ms|lower"
 )
-if [[ ${BENCH_SCALE:-1} != 0 ]]; then
+if [[ ${BENCH_SCALE:-1} != 0 ]] && phase_on scale; then
     for n in "${SCALE_PARTITIONS[@]}"; do ROWS+=("sp_p$n|produce, $n partitions|msg/s|higher"); done
     for n in "${SCALE_PARTITIONS[@]}"; do ROWS+=("sc_p$n|consume (group), $n partitions|msg/s|higher"); done
     for n in "${SCALE_CONNECTIONS[@]}"; do ROWS+=("sp_c$n|produce, $n connections|msg/s|higher"); done
+    for n in "${SCALE_PARTITIONS[@]}"; do ROWS+=("spu_p$n|broker CPU/msg, produce $n parts|us|lower"); done
+    for n in "${SCALE_PARTITIONS[@]}"; do ROWS+=("scu_p$n|broker CPU/msg, consume $n parts|us|lower"); done
     for n in "${SCALE_CONNECTIONS[@]}"; do ROWS+=("spu_c$n|broker CPU/msg, $n connections|us|lower"); done
     ROWS+=("sp_p_spread|produce spread over partitions|%|lower"
            "sc_p_spread|consume spread over partitions|%|lower"
-           "sp_c_spread|produce spread over connections|%|lower")
+           "sp_c_spread|produce spread over connections|%|lower"
+           "scale_secs|scale phase wall time|s|lower")
 fi
 if [[ $DASHBOARD == 1 ]]; then
     ROWS+=(
@@ -682,9 +784,17 @@ if [[ $DASHBOARD == 1 ]]; then
 fi
 
 {
-    printf 'Kappa benchmark: %s x %s B records, 1 partition, acks=1, linger.ms=5 (throughput); %s msg/s for %ss, fetch.wait.max.ms=500 (latency); librdkafka %s\n' \
-        "$MESSAGES" "$MSG_SIZE" "$LAT_RATE" "$LAT_SECONDS" "$RK_VERSION"
+    if phase_on main; then
+        printf 'Kappa benchmark: %s x %s B records, 1 partition, acks=1, linger.ms=5 (throughput); %s msg/s for %ss, fetch.wait.max.ms=500 (latency); librdkafka %s\n' \
+            "$MESSAGES" "$MSG_SIZE" "$LAT_RATE" "$LAT_SECONDS" "$RK_VERSION"
+    else
+        printf 'Kappa benchmark, only: %s; librdkafka %s\n' "$ONLY" "$RK_VERSION"
+    fi
     [[ -n $PEER_VERSION ]] && printf 'Peer: %s (memory storage), same clients, same run\n' "$PEER_VERSION"
+    if [[ ${BENCH_SCALE:-1} != 0 ]] && phase_on scale; then
+        printf 'Scale: median of %s runs x %s x %s B records, acks=1, linger.ms=5; produce = bench/multiprod (partition rows: 1 handle; connection rows: N handles, 8 partitions); consume = rdkafka_performance -C -G; runs in the notes\n' \
+            "$SCALE_RUNS" "$SCALE_MESSAGES" "$MSG_SIZE"
+    fi
     if [[ $DASHBOARD == 1 ]]; then
         printf 'Dashboard: kappa --memory in tmux 120x40, Consumer-Term on dash-bench; CPU = whole kappa process (built-in broker included) idle %ss and at %s msg/s x %ss; key = Tab to hint bar change\n' \
             "$DASH_IDLE_SECONDS" "$DASH_RATE" "$DASH_SECONDS"
