@@ -390,6 +390,39 @@ int main(int argc, char **argv) {
         for (uint64_t i = 0; i < sent && i < measured_cap; i++)
                 if (ack_ns[i] >= 0)
                         a[ka++] = ack_ns[i];
+        /* Where the slow acknowledgements were (seconds into the measured part, from the send
+         * schedule; the longest ack and how many msgs): a stall of the broker or the disk shows as
+         * one long episode, noise as many short ones. */
+        {
+                char where[320] = "";
+                size_t len = 0;
+                int episodes = 0;
+                uint64_t first = 0, last = 0, count = 0;
+                int64_t worst = 0;
+                for (uint64_t i = 0; i <= sent && i <= measured_cap; i++) {
+                        int slow = i < sent && i < measured_cap && ack_ns[i] >= 10 * 1000000LL;
+                        int ends = episodes > 0 && count > 0 && (!slow || i - last > (uint64_t)(rate / 20));
+                        if (ends) {
+                                if (episodes <= 6 && len < sizeof(where) - 48)
+                                        len += (size_t)snprintf(where + len, sizeof(where) - len,
+                                                                " %.2fs:max %.0fms/%" PRIu64 " msgs",
+                                                                (double)first / rate, worst / 1e6, count);
+                                count = 0;
+                        }
+                        if (!slow)
+                                continue;
+                        if (count == 0) {
+                                episodes++;
+                                first = i;
+                                worst = 0;
+                        }
+                        count++;
+                        last = i;
+                        if (ack_ns[i] > worst)
+                                worst = ack_ns[i];
+                }
+                fprintf(stderr, "latency: %d episode(s) of acks over 10 ms%s\n", episodes, where);
+        }
         qsort(a, ka, sizeof(*a), cmp_i64);
 
         fprintf(stderr,
