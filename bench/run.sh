@@ -28,14 +28,14 @@
 #                          unless BENCH_BOOTSTRAP is set)
 #   BENCH_DASH_RATE        msg/s sent to the dashboard's topic (default 10000)
 #   BENCH_DASH_SECONDS     measured seconds under load (default 10)
-#   BENCH_DASH_IDLE_SECONDS  measured idle seconds (default 10)
+#   BENCH_DASH_IDLE_SECONDS  measured idle seconds (default 20: a clock tick is 0.05% of a core)
 #   BENCH_MICRO            1 = run kappa-microbench first (default), 0 = skip it
 #   BENCH_ONLY             run only these phases (space/comma list of micro, main,
 #                          scale, durable, dashboard; main = produce/consume/latency/
 #                          CPU/RSS); e.g. BENCH_ONLY=scale for quick scale iteration
 #   BENCH_SCALE            0 = skip the scale phase (default 1)
 #   BENCH_SCALE_RUNS       repetitions of every scale configuration; rows are the
-#                          median (default 3)
+#                          median (default 5)
 #   BENCH_SCALE_MESSAGES   records per scale run (default 2000000)
 #   BENCH_SCALE_PARTITIONS / BENCH_SCALE_CONNECTIONS  (default "1 8 64" / "1 8 32")
 #   MICROBENCH_BIN         microbenchmark binary (default .build/release/kappa-microbench)
@@ -64,7 +64,7 @@ CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 LOG_DIR=${BENCH_LOG_DIR:-$BIN_DIR/logs/$(date +%Y%m%d-%H%M%S)}
 DASH_RATE=${BENCH_DASH_RATE:-10000}
 DASH_SECONDS=${BENCH_DASH_SECONDS:-10}
-DASH_IDLE_SECONDS=${BENCH_DASH_IDLE_SECONDS:-10}
+DASH_IDLE_SECONDS=${BENCH_DASH_IDLE_SECONDS:-20}
 if [[ -n ${BENCH_DASHBOARD:-} ]]; then DASHBOARD=$BENCH_DASHBOARD
 elif [[ -n ${BENCH_BOOTSTRAP:-} ]]; then DASHBOARD=0
 else DASHBOARD=1; fi
@@ -463,7 +463,7 @@ perf_produced() { # log
 # process's life (group join included).
 read -r -a SCALE_PARTITIONS <<<"${BENCH_SCALE_PARTITIONS:-1 8 64}"
 read -r -a SCALE_CONNECTIONS <<<"${BENCH_SCALE_CONNECTIONS:-1 8 32}"
-SCALE_RUNS=${BENCH_SCALE_RUNS:-3}
+SCALE_RUNS=${BENCH_SCALE_RUNS:-5}
 SCALE_MESSAGES=${BENCH_SCALE_MESSAGES:-2000000}
 
 median() { # numbers... -> median (mean of the middle two for an even count)
