@@ -3,6 +3,11 @@
  *
  *   mktopic -b <brokers> -t <topic> [-t <topic>...] [-n partitions=1]
  *           [-c create_timeout_s=5] [-w wait_s=15]
+ *   mktopic -d -b <brokers> -t <topic> [-t <topic>...]
+ *
+ * With -d the topics are deleted instead (one DeleteTopics request), so a
+ * benchmark's next run starts without the previous runs' data on disk; prints
+ * DELETED <name> error=<name> per topic, exit status 0 if every one is gone.
  *
  * 1. One CreateTopics request (partitions, rf=1) for all topics.
  *    TOPIC_ALREADY_EXISTS is fine; an unsupported/failed/timed-out
@@ -29,7 +34,7 @@ static double now_s(void) {
 
 static void usage(const char *me) {
         fprintf(stderr,
-                "usage: %s -b brokers -t topic [-t topic..] [-n partitions] "
+                "usage: %s [-d] -b brokers -t topic [-t topic..] [-n partitions] "
                 "[-c create_timeout_s] [-w wait_s]\n",
                 me);
         exit(2);
@@ -43,10 +48,11 @@ int main(int argc, char **argv) {
         char errstr[512];
         const char *via[MAX_TOPICS];
         char ct_err[MAX_TOPICS][128];
-        int rc = 0;
+        int rc = 0, delete = 0;
 
-        while ((opt = getopt(argc, argv, "b:t:n:c:w:")) != -1) {
+        while ((opt = getopt(argc, argv, "db:t:n:c:w:")) != -1) {
                 switch (opt) {
+                case 'd': delete = 1; break;
                 case 'b': brokers = optarg; break;
                 case 't':
                         if (ntopics < MAX_TOPICS)
@@ -78,6 +84,43 @@ int main(int argc, char **argv) {
         if (!rk) {
                 fprintf(stderr, "mktopic: rd_kafka_new: %s\n", errstr);
                 return 2;
+        }
+
+        if (delete) {
+                rd_kafka_DeleteTopic_t *dt[MAX_TOPICS];
+                for (int i = 0; i < ntopics; i++)
+                        dt[i] = rd_kafka_DeleteTopic_new(topics[i]);
+                rd_kafka_AdminOptions_t *ao =
+                    rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS);
+                rd_kafka_AdminOptions_set_request_timeout(ao, 10000, errstr, sizeof(errstr));
+                rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+                rd_kafka_DeleteTopics(rk, dt, (size_t)ntopics, ao, q);
+                rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
+                size_t cnt = 0;
+                const rd_kafka_topic_result_t **tr = NULL;
+                if (ev && !rd_kafka_event_error(ev)) {
+                        const rd_kafka_DeleteTopics_result_t *res =
+                            rd_kafka_event_DeleteTopics_result(ev);
+                        tr = res ? rd_kafka_DeleteTopics_result_topics(res, &cnt) : NULL;
+                } else {
+                        printf("DELETED * error=%s\n",
+                               ev ? rd_kafka_err2name(rd_kafka_event_error(ev)) : "timeout");
+                        rc = 1;
+                }
+                for (size_t j = 0; j < cnt; j++) {
+                        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(tr[j]);
+                        printf("DELETED %s error=%s\n", rd_kafka_topic_result_name(tr[j]),
+                               e ? rd_kafka_err2name(e) : "none");
+                        if (e)
+                                rc = 1;
+                }
+                if (ev)
+                        rd_kafka_event_destroy(ev);
+                rd_kafka_DeleteTopic_destroy_array(dt, (size_t)ntopics);
+                rd_kafka_AdminOptions_destroy(ao);
+                rd_kafka_queue_destroy(q);
+                rd_kafka_destroy(rk);
+                return rc;
         }
 
         /* 1. CreateTopics (one request for all topics) */

@@ -510,27 +510,36 @@ bench_scale() { # label bootstrap pid
     mkdir -p "$dir"
     local perf=$TOOLS_DIR/rdkafka_performance t_start=$SECONDS
     declare -gA SCALE_RUNS_OF=() SCALE_CPU_OF=() SCALE_SYS_OF=()
-    local ok_p=() t_conn="bench-scale-conn-$id"
-    for n in "${SCALE_PARTITIONS[@]}"; do
-        if timeout -k 5 60 "$TOOLS_DIR/mktopic" -b "$BS" -t "bench-scale-p$n-$id" -n "$n" \
-                >"$dir/mktopic-p$n.log" 2>&1; then
-            ok_p+=("$n")
-            line=$(grep "^TOPIC " "$dir/mktopic-p$n.log")
-            [[ $(kv partitions "$line") == "$n" ]] ||
-                note "$L: scale: topic for $n partitions has $(kv partitions "$line") (via $(kv via "$line"))"
-        else
-            fail "$L: scale: topic with $n partitions not usable (see $dir/mktopic-p$n.log)"
-            R[$L:sp_p$n]=FAIL; R[$L:sc_p$n]=FAIL
-        fi
-    done
-    local conn_ok=1
-    timeout -k 5 60 "$TOOLS_DIR/mktopic" -b "$BS" -t "$t_conn" -n 8 >"$dir/mktopic-conn.log" 2>&1 ||
-        { conn_ok=0; fail "$L: scale: connections topic not usable (see $dir/mktopic-conn.log)"
-          for n in "${SCALE_CONNECTIONS[@]}"; do R[$L:sp_c$n]=FAIL; done; }
-
+    # Every run writes to topics of its own and deletes them afterwards: left in place, the runs'
+    # data piles up (5 runs x 6 produce configurations x 200 MB) and the later configurations of a
+    # run would pay for writing back the earlier ones' pages.
+    local deleted_ok=1
     for ((r = 1; r <= SCALE_RUNS; r++)); do
+        local ok_p=() t_conn="bench-scale-conn-$id-r$r" made=()
+        for n in "${SCALE_PARTITIONS[@]}"; do
+            local t="bench-scale-p$n-$id-r$r"
+            if timeout -k 5 60 "$TOOLS_DIR/mktopic" -b "$BS" -t "$t" -n "$n" \
+                    >"$dir/mktopic-p$n-r$r.log" 2>&1; then
+                ok_p+=("$n"); made+=("$t")
+                line=$(grep "^TOPIC " "$dir/mktopic-p$n-r$r.log")
+                [[ $(kv partitions "$line") == "$n" ]] ||
+                    note "$L: scale: topic for $n partitions has $(kv partitions "$line") (via $(kv via "$line"))"
+            else
+                fail "$L: scale: topic with $n partitions not usable (see $dir/mktopic-p$n-r$r.log)"
+                SCALE_RUNS_OF[sp_p$n]+=" FAIL"; SCALE_RUNS_OF[sc_p$n]+=" FAIL"
+            fi
+        done
+        local conn_ok=1
+        if timeout -k 5 60 "$TOOLS_DIR/mktopic" -b "$BS" -t "$t_conn" -n 8 >"$dir/mktopic-conn-r$r.log" 2>&1; then
+            made+=("$t_conn")
+        else
+            conn_ok=0
+            fail "$L: scale: connections topic not usable (see $dir/mktopic-conn-r$r.log)"
+            for n in "${SCALE_CONNECTIONS[@]}"; do SCALE_RUNS_OF[sp_c$n]+=" FAIL"; done
+        fi
+
         for n in "${ok_p[@]}"; do
-            local t="bench-scale-p$n-$id"
+            local t="bench-scale-p$n-$id-r$r"
             log "$L: scale run $r/$SCALE_RUNS: produce $SCALE_MESSAGES over $n partition(s)"
             scale_multiprod "$L" "sp_p$n" "$t" 1 "$PID" "$dir/produce-p$n-r$r.log"
             log "$L: scale run $r/$SCALE_RUNS: group consume $SCALE_MESSAGES over $n partition(s)"
@@ -550,12 +559,19 @@ bench_scale() { # label bootstrap pid
                 fail "$L: scale consume over $n partitions, run $r: rc=$rc ${got:-0}/$SCALE_MESSAGES (see $dir/consume-p$n-r$r.log)"
             fi
         done
-        ((conn_ok)) || continue
-        for n in "${SCALE_CONNECTIONS[@]}"; do
-            log "$L: scale run $r/$SCALE_RUNS: produce $SCALE_MESSAGES over $n connection(s)"
-            scale_multiprod "$L" "sp_c$n" "$t_conn" "$n" "$PID" "$dir/produce-c$n-r$r.log"
-        done
+        if ((conn_ok)); then
+            for n in "${SCALE_CONNECTIONS[@]}"; do
+                log "$L: scale run $r/$SCALE_RUNS: produce $SCALE_MESSAGES over $n connection(s)"
+                scale_multiprod "$L" "sp_c$n" "$t_conn" "$n" "$PID" "$dir/produce-c$n-r$r.log"
+            done
+        fi
+        if ((${#made[@]})); then
+            local args=() t
+            for t in "${made[@]}"; do args+=(-t "$t"); done
+            timeout -k 5 60 "$TOOLS_DIR/mktopic" -d -b "$BS" "${args[@]}" >"$dir/delete-r$r.log" 2>&1 || deleted_ok=0
+        fi
     done
+    ((deleted_ok)) || note "$L: scale: deleting a run's topics failed (see $dir/delete-r*.log); later runs wrote on top of earlier runs' data"
 
     # Rows: the median of the runs (FAIL if any run failed); the runs themselves in a note.
     local key runs cpu sys med lo hi desc

@@ -32,6 +32,7 @@ extension Broker {
     func collectFetch(_ request: FetchRequest, version: Int16, minimumFileBytes: Int? = nil) -> FetchCollection {
         var remaining = version >= 3 ? Int(request.maxBytes) : Int(Int32.max)
         if remaining <= 0 { remaining = Int(Int32.max) }
+        remaining = min(remaining, max(1, self.config.fetchMaxBytes))
         var total = 0
         var watched: [(Partition, Int64)] = []
         var failed = false

@@ -28,6 +28,9 @@ struct BrokerOptions: ParsableArguments {
     @Option(name: .long, help: "Delete segments older than this many hours (-1 keeps them forever).")
     var retentionHours: Int64 = 168
 
+    @Option(name: .long, help: "Most record bytes in one Fetch answer, whatever the client asks for (at least one batch is always sent).")
+    var fetchMaxBytes: Int = 8 << 20
+
     @Option(name: .long, help: "How long a new consumer group waits for more members before its first rebalance, in ms.")
     var groupInitialRebalanceDelayMs: Int64 = 300
 
@@ -49,6 +52,9 @@ struct BrokerOptions: ParsableArguments {
     var tlsKey: String?
 
     func validate() throws {
+        guard self.fetchMaxBytes > 0 else {
+            throw ValidationError("--fetch-max-bytes must be a positive number of bytes, not \(self.fetchMaxBytes)")
+        }
         guard FlushPolicy(argument: self.flush) != nil else {
             throw ValidationError("--flush must be 'always' or a number of milliseconds, not '\(self.flush)'")
         }

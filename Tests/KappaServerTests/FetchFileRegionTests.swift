@@ -54,13 +54,14 @@ import Testing
         self.broker = try Broker(config: config, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
     }
 
-    private func connection(sendsFileRegions: Bool) throws -> (EmbeddedChannel, RegionReader) {
+    private func connection(sendsFileRegions: Bool, to broker: Broker? = nil) throws -> (EmbeddedChannel, RegionReader) {
         let channel = EmbeddedChannel()
         let reader = RegionReader()
         try channel.pipeline.syncOperations.addHandler(reader)
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 1 << 24)))
         try channel.pipeline.syncOperations.addHandler(
-            KafkaConnectionHandler(broker: self.broker, logger: Logger(label: "test"), sendsFileRegions: sendsFileRegions))
+            KafkaConnectionHandler(broker: broker ?? self.broker, logger: Logger(label: "test"),
+                                   sendsFileRegions: sendsFileRegions))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9999)).wait()
         return (channel, reader)
     }
@@ -137,5 +138,37 @@ import Testing
         #expect(counts == [400, 100, 300])
         let first = try RecordBatch.decodeAll(#require(partitions[2].records)).first
         #expect(first?.header.baseOffset == 100)
+    }
+
+    @Test func anAnswerStopsAtTheBrokersFetchMaxBytes() throws {
+        defer {
+            self.broker.shutdown()
+            try? FileManager.default.removeItem(atPath: self.directory)
+        }
+        var config = BrokerConfig()
+        config.dataDirectory = self.directory + "-capped"
+        config.fetchMaxBytes = 100_000
+        let capped = try Broker(config: config, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        defer {
+            capped.shutdown()
+            try? FileManager.default.removeItem(atPath: self.directory + "-capped")
+        }
+        let (channel, _) = try self.connection(sendsFileRegions: true, to: capped)
+        let create = CreateTopicsRequest(topics: [.init(name: "big", numPartitions: 3, replicationFactor: 1)], timeoutMs: 1000)
+        _ = try self.exchange(channel, requestFrame(RequestHeader(apiKey: 19, apiVersion: 4, correlationId: 1, clientId: "t"),
+                                                    create))
+        for partition: Int32 in 0..<3 { try self.produce(channel, topic: "big", partition: partition, batches: 4) }
+        var frame = try self.exchange(channel, self.fetch(version: 11))
+        _ = frame.readInteger(as: Int32.self)
+        _ = frame.readInteger(as: Int32.self)
+        let response = try FetchResponse(from: &frame, version: 11)
+        let sizes = try #require(response.responses.first?.partitions).map { $0.records?.readableBytes ?? 0 }
+        let batch = try #require(sizes.first) / 3
+        // ~33 KB batches: three fit in 100,000 bytes; the next partition's first batch goes over the
+        // rest of the budget (as Kafka's does), and nothing comes after it.
+        #expect(sizes[0] <= 100_000 && sizes[0] > 90_000)
+        #expect(sizes[1] == batch || sizes[1] == 0)
+        #expect(sizes[2] == 0)
+        #expect(sizes.reduce(0, +) < 100_000 + batch + 1)
     }
 }
