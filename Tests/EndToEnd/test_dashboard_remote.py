@@ -23,9 +23,9 @@ def kcat(*args, stdin: str | None = None, timeout: float = 30) -> str:
     return out.stdout
 
 
-def dashboard(tmp_path, name: str, args: str) -> tuple[Screen, object]:
+def dashboard(tmp_path, name: str, args: str, env: str = "") -> tuple[Screen, object]:
     status = tmp_path / f"{name}.status"
-    command = (f"{kappa_bin()} {args} --log-file {tmp_path / (name + '.log')}; "
+    command = (f"{env} {kappa_bin()} {args} --log-file {tmp_path / (name + '.log')}; "
                f"echo EXITED rc=$? > {status}; sleep 30")
     return Screen(f"kappa-{name}-{os.getpid()}", command, 120, 40), status
 
@@ -101,7 +101,9 @@ def mock_cluster():
 
 
 def test_dashboard_on_librdkafkas_mock_cluster(mock_cluster, tmp_path):
-    screen, status = dashboard(tmp_path, "mock", f"--bootstrap-server {mock_cluster} --topic mocked")
+    # The dashboard's client logs (subscribe, assign, revoke) go to its log file, printed if this fails.
+    screen, status = dashboard(tmp_path, "mock", f"--bootstrap-server {mock_cluster} --topic mocked",
+                               env="KAPPA_LOG=debug")
     try:
         screen.wait_text(f"cluster {mock_cluster}")
         # The mock answers CreateTopics with an error (or not at all): one clear line, no hang.
@@ -112,10 +114,17 @@ def test_dashboard_on_librdkafkas_mock_cluster(mock_cluster, tmp_path):
         focus(screen, "Enter send")
         screen.type("mk:mv")
         screen.keys("Enter")
-        screen.wait_for(lambda t: re.search(r"mk:mv → mocked-\d+ @ \d+", t), timeout=30, what="the delivery report")
-        screen.wait_text("Key= mk , Value=' mv '", timeout=30)
+        # Alone this takes a few seconds; in a full run the mock (a Python process) was once slow
+        # enough to need 30 s for the delivery alone, so each step gets 60 s.
+        screen.wait_for(lambda t: re.search(r"mk:mv → mocked-\d+ @ \d+", t), timeout=60, what="the delivery report")
+        screen.wait_text("Key= mk , Value=' mv '", timeout=60)
         # The mock has no ListGroups: the Offsets pane still shows the partitions' offsets.
         screen.wait_for(lambda t: re.search(r"│ total\s+1\s", t), what="the Offsets pane's total of 1")
         quit_cleanly(screen, status)
+    except BaseException:
+        log = tmp_path / "mock.log"
+        if log.exists():
+            print("--- dashboard log ---\n" + log.read_text(errors="replace")[-6000:])
+        raise
     finally:
         screen.close()
