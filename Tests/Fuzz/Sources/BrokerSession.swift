@@ -53,6 +53,8 @@ final class BrokerSession {
             return true
         case .answer(.noResponse):
             return true
+        case .answer(.fileBacked):
+            fatalError("the SASL gate answered with file regions")
         case .answer(.close), .reject:
             return false
         case .answerThenClose(let reply, _):
@@ -82,6 +84,9 @@ final class BrokerSession {
         case .some(.success(.response(let response))):
             Self.checkResponse(response, header: header)
             return true
+        case .some(.success(.fileBacked)):
+            // The session's broker keeps its logs in memory and its connection takes no file regions.
+            fatalError("an in-memory broker answered with file regions")
         }
     }
 
