@@ -402,7 +402,7 @@ def test_commit_on_revoke_hands_partitions_over_without_redelivery(broker, topic
                              request_timeout_ms=15000)
 
     def poll(c, into, who):
-        for recs in c.poll(timeout_ms=100).values():
+        for recs in c.poll(timeout_ms=1000).values():
             for r in recs:
                 assert (r.partition, r.offset) not in into, f"{who} got {(r.partition, r.offset)} twice"
                 into[(r.partition, r.offset)] = r.value
