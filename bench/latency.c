@@ -29,6 +29,7 @@
  */
 #define _GNU_SOURCE
 #include <librdkafka/rdkafka.h>
+#include "tool_conf.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -149,25 +150,6 @@ static void *consumer_main(void *arg) {
         return NULL;
 }
 
-static int set_conf(rd_kafka_conf_t *c, const char *kv) {
-        char errstr[512];
-        char *dup = strdup(kv), *eq = strchr(dup, '=');
-        if (!eq) {
-                fprintf(stderr, "latency: expected key=value, not %s\n", kv);
-                free(dup);
-                return -1;
-        }
-        *eq = '\0';
-        if (rd_kafka_conf_set(c, dup, eq + 1, errstr, sizeof(errstr)) !=
-            RD_KAFKA_CONF_OK) {
-                fprintf(stderr, "latency: %s\n", errstr);
-                free(dup);
-                return -1;
-        }
-        free(dup);
-        return 0;
-}
-
 static int cmp_i64(const void *a, const void *b) {
         int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
         return x < y ? -1 : x > y;
@@ -245,10 +227,10 @@ int main(int argc, char **argv) {
         rd_kafka_conf_set(pc, "bootstrap.servers", brokers, NULL, 0);
         rd_kafka_conf_set_dr_msg_cb(pc, dr_cb);
         for (int i = 0; i < nboth; i++)
-                if (set_conf(pc, both[i]))
+                if (tool_conf_set(pc, both[i], "latency"))
                         return 2;
         for (int i = 0; i < np; i++)
-                if (set_conf(pc, pconf[i]))
+                if (tool_conf_set(pc, pconf[i], "latency"))
                         return 2;
         rd_kafka_t *prk = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr,
                                        sizeof(errstr));
@@ -285,10 +267,10 @@ int main(int argc, char **argv) {
         rd_kafka_conf_t *cc = rd_kafka_conf_new();
         rd_kafka_conf_set(cc, "bootstrap.servers", brokers, NULL, 0);
         for (int i = 0; i < nboth; i++)
-                if (set_conf(cc, both[i]))
+                if (tool_conf_set(cc, both[i], "latency"))
                         return 2;
         for (int i = 0; i < nc; i++)
-                if (set_conf(cc, cconf[i]))
+                if (tool_conf_set(cc, cconf[i], "latency"))
                         return 2;
         rd_kafka_t *crk = rd_kafka_new(RD_KAFKA_CONSUMER, cc, errstr,
                                        sizeof(errstr));

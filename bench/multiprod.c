@@ -37,6 +37,7 @@
  */
 #define _GNU_SOURCE
 #include <librdkafka/rdkafka.h>
+#include "tool_conf.h"
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -232,18 +233,10 @@ int main(int argc, char **argv) {
                 case 'D': deadline_s = atof(optarg); break;
                 case 'B': broker_pid = atoi(optarg); break;
                 case 'V': printf("%s\n", rd_kafka_version_str()); return 0;
-                case 'X': {
-                        char *eq = strchr(optarg, '=');
-                        if (!eq)
-                                usage(argv[0]);
-                        *eq = '\0';
-                        if (rd_kafka_conf_set(base_conf, optarg, eq + 1, errstr, sizeof(errstr)) !=
-                            RD_KAFKA_CONF_OK) {
-                                fprintf(stderr, "multiprod: %s\n", errstr);
+                case 'X':
+                        if (tool_conf_set(base_conf, optarg, "multiprod"))
                                 return 2;
-                        }
                         break;
-                }
                 default: usage(argv[0]);
                 }
         }

@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <librdkafka/rdkafka.h>
+#include "tool_conf.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -78,18 +79,10 @@ int main(int argc, char **argv) {
                 case 'd': seconds = atof(optarg); break;
                 case 's': size = atoi(optarg); break;
                 case 'k': prefix = optarg; break;
-                case 'X': {
-                        char *eq = strchr(optarg, '=');
-                        if (!eq)
-                                usage(argv[0]);
-                        *eq = '\0';
-                        if (rd_kafka_conf_set(conf, optarg, eq + 1, errstr, sizeof(errstr)) !=
-                            RD_KAFKA_CONF_OK) {
-                                fprintf(stderr, "rateprod: %s\n", errstr);
+                case 'X':
+                        if (tool_conf_set(conf, optarg, "rateprod"))
                                 return 2;
-                        }
                         break;
-                }
                 default: usage(argv[0]);
                 }
         }

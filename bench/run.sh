@@ -125,7 +125,7 @@ build_tools() {
     fi
     local t
     for t in latency mktopic rateprod multiprod; do
-        if [[ ! -x $TOOLS_DIR/$t || $BENCH_DIR/$t.c -nt $TOOLS_DIR/$t ]]; then
+        if [[ ! -x $TOOLS_DIR/$t || $BENCH_DIR/$t.c -nt $TOOLS_DIR/$t || $BENCH_DIR/tool_conf.h -nt $TOOLS_DIR/$t ]]; then
             # shellcheck disable=SC2086
             gcc -O2 -Wall -o "$TOOLS_DIR/$t" "$BENCH_DIR/$t.c" $rk_flags -lpthread \
                 || die "building $t failed"
