@@ -100,6 +100,10 @@ def mock_cluster():
         proc.wait(10)
 
 
+# In its own process (`make test-e2e` runs the isolated tests after the rest): alone it passed 8 of 8,
+# inside the full run the mock acknowledged the produce only after 30-60 s and the console group was
+# never assigned in 2 of 5 clean-clone CI runs. Cause not found; the dashboard's debug log is kept.
+@pytest.mark.isolated
 def test_dashboard_on_librdkafkas_mock_cluster(mock_cluster, tmp_path):
     # The dashboard's client logs (subscribe, assign, revoke) go to its log file, printed if this fails.
     screen, status = dashboard(tmp_path, "mock", f"--bootstrap-server {mock_cluster} --topic mocked",
