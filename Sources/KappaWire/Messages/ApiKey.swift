@@ -35,6 +35,9 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
     case incrementalAlterConfigs = 44
     case offsetDelete = 47
     case describeCluster = 60
+    case describeProducers = 61
+    case describeTransactions = 65
+    case listTransactions = 66
     case describeTopicPartitions = 75
 
     public var name: String {
@@ -71,6 +74,9 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
         case .incrementalAlterConfigs: return "IncrementalAlterConfigs"
         case .offsetDelete: return "OffsetDelete"
         case .describeCluster: return "DescribeCluster"
+        case .describeProducers: return "DescribeProducers"
+        case .describeTransactions: return "DescribeTransactions"
+        case .listTransactions: return "ListTransactions"
         case .describeTopicPartitions: return "DescribeTopicPartitions"
         }
     }
@@ -109,6 +115,9 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
         case .incrementalAlterConfigs: return IncrementalAlterConfigsRequest.self
         case .offsetDelete: return OffsetDeleteRequest.self
         case .describeCluster: return DescribeClusterRequest.self
+        case .describeProducers: return DescribeProducersRequest.self
+        case .describeTransactions: return DescribeTransactionsRequest.self
+        case .listTransactions: return ListTransactionsRequest.self
         case .describeTopicPartitions: return DescribeTopicPartitionsRequest.self
         }
     }
@@ -147,6 +156,9 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
         case .incrementalAlterConfigs: return IncrementalAlterConfigsResponse.self
         case .offsetDelete: return OffsetDeleteResponse.self
         case .describeCluster: return DescribeClusterResponse.self
+        case .describeProducers: return DescribeProducersResponse.self
+        case .describeTransactions: return DescribeTransactionsResponse.self
+        case .listTransactions: return ListTransactionsResponse.self
         case .describeTopicPartitions: return DescribeTopicPartitionsResponse.self
         }
     }
