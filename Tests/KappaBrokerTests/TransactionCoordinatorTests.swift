@@ -15,10 +15,11 @@ import Testing
     let root = TestDirectory()
     let loop = NIOAsyncTestingEventLoop()
 
-    private func broker(maxTimeoutMs: Int32 = 900_000, logs: LogLines? = nil) throws -> Broker {
+    private func broker(maxTimeoutMs: Int32 = 900_000, checkpointAfter: Int64 = 50_000, logs: LogLines? = nil) throws -> Broker {
         var config = BrokerConfig()
         config.dataDirectory = self.root.path
         config.transactions.maxTimeoutMs = maxTimeoutMs
+        config.transactions.checkpointMinimumRecords = checkpointAfter
         let logger = Logger(label: "test") { _ in
             if let logs { return LogLinesHandler(lines: logs) }
             return SwiftLogNoOpLogHandler()
@@ -290,6 +291,35 @@ import Testing
         var addBody = try self.body(try await broker.addPartitionsToTxn(add, version: 3, eventLoop: self.loop).get())
         let codes = try AddPartitionsToTxnResponse(from: &addBody, version: 3).resultsByTopicV3AndBelow.map { $0.resultsByPartition[0].partitionErrorCode }
         #expect(codes == [ErrorCode.operationNotAttempted.rawValue, ErrorCode.unknownTopicOrPartition.rawValue])
+    }
+
+    @Test func aCheckpointShortensTheTransactionLogAndKeepsEveryIdsState() async throws {
+        var pids: [Int64] = []
+        do {
+            let broker = try self.broker(checkpointAfter: 20)
+            for id in ["a", "b"] {
+                let pid = try await self.initProducer(broker, id).producerId
+                pids.append(pid)
+                for round in 0..<8 {
+                    _ = try await self.addPartitions(broker, id, pid, 0)
+                    _ = try await self.produce(broker, pid, 0, sequence: Int32(round * 3))
+                    #expect(try await self.endTxn(broker, id, pid, 0, commit: true) == 0)
+                }
+            }
+            _ = try await self.addPartitions(broker, "b", pids[1], 0)
+            let before = broker.transactions.log.partition.offsets
+            #expect(before.logEnd > 40)
+            broker.transactions.checkpointIfDue(now: Broker.nowMs())
+            let after = broker.transactions.log.partition.offsets
+            #expect(after.logStart == before.logEnd && after.logEnd == before.logEnd + 2, "one record per id after the cut")
+            broker.shutdown()
+        }
+        let broker = try self.broker(checkpointAfter: 20)
+        defer { broker.shutdown() }
+        #expect(broker.transactions.describe(transactionalId: "a")?.state == .completeCommit)
+        #expect(broker.transactions.describe(transactionalId: "b")?.state == .ongoing)
+        #expect(broker.transactions.describe(transactionalId: "b")?.partitions == [.init(topic: "t", partition: 0)])
+        #expect(try await self.endTxn(broker, "b", pids[1], 0, commit: true) == 0)
     }
 
     @Test func transactionLogRecordsAreKafkasTransactionLogKeyAndValueV0() throws {
