@@ -42,7 +42,7 @@
 #   BENCH_TXN_RUNS         repetitions of every transactional/idempotent produce
 #                          configuration; rows are the median (default 5)
 #   BENCH_TXN_COUNT / BENCH_TXN_RECORDS  transactions per throughput run / records
-#                          per transaction (default 200 / 1000)
+#                          per transaction (default 1000 / 1000)
 #   BENCH_TXN_PARTITIONS   partition counts for the throughput rows (default "1 8")
 #   BENCH_TXN_LAT_COUNT / BENCH_TXN_LAT_RECORDS  transactions / records per
 #                          transaction of the EndTxn latency runs (default 500 / 10)
@@ -731,7 +731,7 @@ PY
 # TXN_LAT_RECORDS records to one partition, back to back.
 read -r -a TXN_PARTITIONS <<<"${BENCH_TXN_PARTITIONS:-1 8}"
 TXN_RUNS=${BENCH_TXN_RUNS:-5}
-TXN_COUNT=${BENCH_TXN_COUNT:-200}
+TXN_COUNT=${BENCH_TXN_COUNT:-1000}
 TXN_RECORDS=${BENCH_TXN_RECORDS:-1000}
 TXN_LAT_COUNT=${BENCH_TXN_LAT_COUNT:-500}
 TXN_LAT_RECORDS=${BENCH_TXN_LAT_RECORDS:-10}
