@@ -428,7 +428,7 @@ start_target() {
     TMP_DIRS+=("$data")
     if [[ $kind == kappa ]]; then
         [[ -x $KAPPA_BIN ]] || die "broker binary $KAPPA_BIN not found (build with: swift build -c release)"
-        log "$L: starting $KAPPA_BIN broker --listen 127.0.0.1:$port --data-dir $data $* $KAPPA_ARGS"
+        log "$L: starting $KAPPA_BIN broker --listen 127.0.0.1:$port --data-dir $data${*:+ $*} $KAPPA_ARGS"
         # shellcheck disable=SC2086
         start_server "$name" "$port" "$logf" "$KAPPA_BIN" broker --listen "127.0.0.1:$port" \
             --data-dir "$data" "$@" $KAPPA_ARGS
