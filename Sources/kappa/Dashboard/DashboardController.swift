@@ -23,6 +23,14 @@ final class DashboardController: Sendable {
     /// The once-a-second offsets refresh, so a slow refresh never delays a command.
     private let poller = DispatchQueue(label: "kappa.dashboard.offsets")
     private let consumerQueue = DispatchQueue(label: "kappa.dashboard.consumer")
+    /// Producer-Term's transaction steps and the sends inside them, in the order they were typed.
+    private let transactionQueue = DispatchQueue(label: "kappa.dashboard.transactions")
+    /// The transactional producer, created at the first `:txn begin`. Plain lines keep going through
+    /// `producer`: a transactional producer can only send inside a transaction.
+    private let transactional = Mutex<ProducerClient?>(nil)
+    private let transactionOpen = Mutex(false)
+    /// Fixed for the dashboard's life, so a restarted transaction fences nothing of ours but the old one.
+    private let transactionalId = "kappa-producer-term-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
 
     init(config: ClientConfig, events: EventQueue, logger: Logger) throws {
         self.config = config
@@ -41,26 +49,19 @@ final class DashboardController: Sendable {
         switch effect {
         case .admin(let command):
             self.commands.async {
-                let (lines, isError) = AdminRunner(admin: self.admin).run(command)
+                let (lines, isError) = AdminRunner(admin: self.admin, config: self.config).run(command)
                 self.events.post(.adminResult(command: "\(command)", lines: lines, isError: isError))
                 if case .createTopic(let name, _, _, _) = command, !isError { self.joinIfSubscribed(to: name) }
                 self.refreshSoon()
             }
+        case .produce(let command) where command.transactional:
+            self.transactionQueue.async { self.send(command, through: self.transactional.withLock { $0 }) }
         case .produce(let command):
-            self.producer.send(
-                topic: command.topic, partition: command.partition, key: command.key, value: command.value,
-                headers: command.headers.map { ($0.key, $0.value) }
-            ) { result in
-                switch result {
-                case .success(let delivered):
-                    self.events.post(.produced(id: command.id, result: .success(
-                        PartitionOffset(topic: command.topic, partition: delivered.partition, offset: delivered.offset))))
-                case .failure(let error):
-                    self.events.post(.produced(id: command.id, result: .failure(ProduceFailure(error.description))))
-                }
-            }
-        case .subscribeConsumer(let group, let topic):
-            self.consumerQueue.async { self.subscribe(group: group, topic: topic) }
+            self.send(command, through: self.producer)
+        case .transaction(let action):
+            self.transactionQueue.async { self.transaction(action) }
+        case .subscribeConsumer(let group, let topic, let isolation):
+            self.consumerQueue.async { self.subscribe(group: group, topic: topic, isolation: isolation) }
         case .pauseConsumer(let paused):
             self.consumerQueue.async { self.consumer.withLock { $0 }?.pause(paused) }
         case .selectTopic(let topic):
@@ -71,6 +72,72 @@ final class DashboardController: Sendable {
         case .quit:
             break
         }
+    }
+
+    private func send(_ command: KappaTUI.ProduceCommand, through producer: ProducerClient?) {
+        guard let producer else {
+            self.events.post(.produced(id: command.id, result: .failure(ProduceFailure("the transaction did not begin"))))
+            return
+        }
+        producer.send(
+            topic: command.topic, partition: command.partition, key: command.key, value: command.value,
+            headers: command.headers.map { ($0.key, $0.value) }
+        ) { result in
+            switch result {
+            case .success(let delivered):
+                self.events.post(.produced(id: command.id, result: .success(
+                    PartitionOffset(topic: command.topic, partition: delivered.partition, offset: delivered.offset))))
+            case .failure(let error):
+                self.events.post(.produced(id: command.id, result: .failure(ProduceFailure(error.description))))
+            }
+        }
+    }
+
+    // MARK: Producer-Term transactions
+
+    /// One `:txn` step, on the transaction queue. A producer whose begin failed is dropped, so the next
+    /// `:txn begin` starts from a fresh one (a fenced or fatally failed producer cannot recover).
+    private func transaction(_ action: TransactionAction) {
+        do {
+            switch action {
+            case .begin:
+                let producer = try self.transactional.withLock { $0 } ?? self.makeTransactionalProducer()
+                do {
+                    try producer.beginTransaction()
+                } catch {
+                    self.transactional.withLock { $0 = nil }
+                    producer.close()
+                    throw error
+                }
+                self.transactionOpen.withLock { $0 = true }
+            case .commit, .abort:
+                guard let producer = self.transactional.withLock({ $0 }) else {
+                    throw KafkaClientError(code: -1, message: "no transactional producer (the begin failed)")
+                }
+                self.transactionOpen.withLock { $0 = false }
+                if action == .commit { try producer.commitTransaction() } else { try producer.abortTransaction() }
+            }
+            self.events.post(.transactionDone(action, error: nil))
+            self.refreshSoon()
+        } catch {
+            self.events.post(.transactionDone(action, error: "\(error)"))
+        }
+    }
+
+    /// Creates the transactional producer and registers its id with the coordinator (InitProducerId).
+    private func makeTransactionalProducer() throws -> ProducerClient {
+        var config = self.config
+        config.clientId = "kappa-producer-term"
+        config.properties["transactional.id"] = self.transactionalId
+        let producer = try ProducerClient(config: config, logger: self.logger)
+        do {
+            try producer.initTransactions(timeoutMs: 20_000)
+        } catch {
+            producer.close()
+            throw error
+        }
+        self.transactional.withLock { $0 = producer }
+        return producer
     }
 
     /// Closes the consumer (LeaveGroup), flushes the producer and closes every handle; bounded in time.
@@ -84,6 +151,12 @@ final class DashboardController: Sendable {
         }
         _ = self.producer.flush(timeoutMs: 2000)
         self.producer.close()
+        self.transactionQueue.sync {
+            guard let producer = self.transactional.withLock({ $0 }) else { return }
+            // An open transaction is aborted rather than left for the broker to time out.
+            if self.transactionOpen.withLock({ $0 }) { try? producer.abortTransaction(timeoutMs: 3_000) }
+            producer.close()
+        }
         self.reader.close()
         self.admin.close()
     }
@@ -94,7 +167,7 @@ final class DashboardController: Sendable {
     private let lastTopics = Mutex<[String]?>(nil)
     private let lastGroups = Mutex<[String]?>(nil)
 
-    private func subscribe(group: String, topic: String) {
+    private func subscribe(group: String, topic: String, isolation: IsolationLevel) {
         self.consumer.withLock { consumer in
             consumer?.close()
             consumer = nil
@@ -108,6 +181,7 @@ final class DashboardController: Sendable {
             // behind that some coordinators wait a whole session timeout for.
             config.properties["topic.metadata.refresh.interval.ms"] = config.properties["topic.metadata.refresh.interval.ms"] ?? "2000"
         }
+        config.properties["isolation.level"] = isolation.rawValue
         // Parked fetches are answered as soon as data arrives, so a longer wait only saves idle requests.
         config.properties["fetch.wait.max.ms"] = config.properties["fetch.wait.max.ms"] ?? "2000"
         do {
