@@ -71,7 +71,8 @@ extension DashboardRenderer {
                 Span("\(producer.headers.count) header" + (producer.headers.count == 1 ? "" : "s"), self.style(.title)))
         }
         if let n = producer.transactionLines {
-            details.append(Span("txn open · \(n) line" + (n == 1 ? "" : "s"), self.style(.accent)))
+            // First, so a narrow title cuts the settings rather than this.
+            details.insert(Span("txn open · \(n) line" + (n == 1 ? "" : "s"), self.style(.accent)), at: 0)
         }
         self.frame(rect, pane: .producerTerm, details: details)
         let inner = rect.inner

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import KappaTUI
@@ -126,5 +127,26 @@ import Testing
             return
         }
         #expect(error.message.contains(reason), "\(error.message)")
+    }
+
+    @Test func offsetsShowsTheLSOAndOpenTransactionsOnlyWhileTheyMatter() {
+        var s = DashboardState(clusterLabel: "broker 127.0.0.1:9092", topic: "sample", consumerGroup: "kappa-console")
+        s.resize(width: 120, height: 40)
+        s.apply(.offsets(OffsetsSnapshot(
+            topic: "sample",
+            partitions: [PartitionSummary(partition: 0, startOffset: 0, endOffset: 4, lastStableOffset: 4)],
+            groups: [], takenAt: 1_000)))
+        #expect(!self.rows(s).contains { $0.contains(" lso ") })
+        s.apply(.offsets(OffsetsSnapshot(
+            topic: "sample",
+            partitions: [
+                PartitionSummary(partition: 0, startOffset: 0, endOffset: 7, lastStableOffset: 4, openTransactions: 1),
+                PartitionSummary(partition: 1, startOffset: 0, endOffset: 2, lastStableOffset: 2),
+            ],
+            groups: [], takenAt: 2_000)))
+        let rows = self.rows(s)
+        #expect(rows.contains { $0.contains("part  start  end  lso  txn") }, "\(rows.prefix(6).joined(separator: "\n"))")
+        #expect(rows.contains { $0.range(of: #"│\s+0\s+0\s+7\s+4\s+1\b"#, options: .regularExpression) != nil })
+        #expect(rows.contains { $0.range(of: #"│\s+1\s+0\s+2\s+–\s+–"#, options: .regularExpression) != nil })
     }
 }

@@ -29,6 +29,11 @@ final class DashboardController: Sendable {
     /// `producer`: a transactional producer can only send inside a transaction.
     private let transactional = Mutex<ProducerClient?>(nil)
     private let transactionOpen = Mutex(false)
+    /// The Offsets refresh's raw protocol client (LSO, DescribeProducers), kept between refreshes so the
+    /// broker log does not get a new connection every second; dropped after an error and reopened next time.
+    private let raw = Mutex<RawKafkaClient?>(nil)
+    /// Set once the raw client is refused (TLS/SASL settings) or the cluster lacks the APIs: no more tries.
+    private let rawUnavailable = Mutex(false)
     /// Fixed for the dashboard's life, so a restarted transaction fences nothing of ours but the old one.
     private let transactionalId = "kappa-producer-term-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
 
@@ -159,6 +164,7 @@ final class DashboardController: Sendable {
         }
         self.reader.close()
         self.admin.close()
+        self.poller.sync { self.raw.withLock { $0?.close(); $0 = nil } }
     }
 
     // MARK: Consumer-Term
@@ -262,6 +268,7 @@ final class DashboardController: Sendable {
                 let (low, high) = try self.admin.watermarks(TopicPartition(topic: name, partition: partition.id))
                 partitions.append(PartitionSummary(partition: partition.id, startOffset: low, endOffset: high))
             }
+            self.addTransactionState(topic: name, to: &partitions)
             let described = Dictionary(((try? self.admin.describeGroups(listings.map(\.groupId))) ?? []).map { ($0.groupId, $0) }, uniquingKeysWith: { a, _ in a })
             var groups: [GroupOffsets] = []
             for listing in listings.sorted(by: { $0.groupId < $1.groupId }) {
@@ -278,6 +285,41 @@ final class DashboardController: Sendable {
             self.events.post(.offsets(OffsetsSnapshot(topic: name, partitions: partitions, groups: groups, takenAt: Self.nowMs())))
         } catch {
             self.logger.debug("offsets refresh failed: \(error)")
+        }
+    }
+
+    /// The LSO and the open transactions of each partition, through the raw client; left out (nil) when
+    /// the client cannot be used here (TLS/SASL) or the cluster does not answer ListOffsets v2+/DescribeProducers.
+    private func addTransactionState(topic: String, to partitions: inout [PartitionSummary]) {
+        guard !self.rawUnavailable.withLock({ $0 }), !partitions.isEmpty else { return }
+        do {
+            let ids = partitions.map(\.partition)
+            // All the I/O happens under the lock: only this (serial) queue and shutdown use the client.
+            let (lso, open) = try self.raw.withLock { raw -> ([Int32: Int64], [Int32: Int]) in
+                let client = try raw ?? RawKafkaClient(config: self.config, timeoutMs: 3_000)
+                raw = client
+                let lso = try client.lastStableOffsets(topic: topic, partitions: ids)
+                var open: [Int32: Int] = [:]
+                for id in ids {
+                    open[id] = try client.describeProducers(topic: topic, partition: id)
+                        .filter { $0.currentTxnStartOffset >= 0 }.count
+                }
+                return (lso, open)
+            }
+            for i in partitions.indices {
+                partitions[i].lastStableOffset = lso[partitions[i].partition]
+                partitions[i].openTransactions = open[partitions[i].partition] ?? 0
+            }
+        } catch let error as KafkaClientError {
+            self.raw.withLock { $0?.close(); $0 = nil }
+            if error.name == "_NOT_IMPLEMENTED" || error.name == "UNSUPPORTED_VERSION" {
+                self.rawUnavailable.withLock { $0 = true }
+                self.logger.info("Offsets: no LSO or open transactions: \(error.description)")
+            } else {
+                self.logger.debug("Offsets: transaction state failed: \(error)")
+            }
+        } catch {
+            self.raw.withLock { $0?.close(); $0 = nil }
         }
     }
 
