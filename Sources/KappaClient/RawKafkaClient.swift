@@ -132,6 +132,17 @@ public final class RawKafkaClient {
     /// Each partition's last stable offset (ListOffsets latest at read_committed): the end of the log
     /// unless a transaction is open, then the first offset of the oldest open one.
     public func lastStableOffsets(topic: String, partitions: [Int32]) throws -> [Int32: Int64] {
+        try self.latestOffsets(topic: topic, partitions: partitions, readCommitted: true)
+    }
+
+    /// Each partition's high watermark (ListOffsets latest at read_uncommitted). librdkafka's
+    /// `rd_kafka_query_watermark_offsets` asks at the handle's `isolation.level`, read_committed by
+    /// default, so its "high" is the LSO while a transaction is open.
+    public func highWatermarks(topic: String, partitions: [Int32]) throws -> [Int32: Int64] {
+        try self.latestOffsets(topic: topic, partitions: partitions, readCommitted: false)
+    }
+
+    private func latestOffsets(topic: String, partitions: [Int32], readCommitted: Bool) throws -> [Int32: Int64] {
         var byLeader: [Int32: [Int32]] = [:]
         for partition in partitions { byLeader[try self.leader(topic: topic, partition: partition), default: []].append(partition) }
         var out: [Int32: Int64] = [:]
@@ -141,7 +152,7 @@ public final class RawKafkaClient {
             let version = try connection.version(apiKey: 2, ours: 2...ListOffsetsRequest.validVersions.upperBound, name: "ListOffsets")
             var request = ListOffsetsRequest()
             request.replicaId = -1
-            request.isolationLevel = 1
+            request.isolationLevel = readCommitted ? 1 : 0
             request.topics = [.init(name: topic, partitions: mine.map { .init(partitionIndex: $0, currentLeaderEpoch: -1, timestamp: -1) })]
             let answer = try connection.send(request, as: ListOffsetsResponse.self, apiKey: 2, version: version)
             for p in answer.topics.first(where: { $0.name == topic })?.partitions ?? [] {

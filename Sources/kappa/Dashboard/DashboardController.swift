@@ -295,18 +295,21 @@ final class DashboardController: Sendable {
         do {
             let ids = partitions.map(\.partition)
             // All the I/O happens under the lock: only this (serial) queue and shutdown use the client.
-            let (lso, open) = try self.raw.withLock { raw -> ([Int32: Int64], [Int32: Int]) in
+            let (high, lso, open) = try self.raw.withLock { raw -> ([Int32: Int64], [Int32: Int64], [Int32: Int]) in
                 let client = try raw ?? RawKafkaClient(config: self.config, timeoutMs: 3_000)
                 raw = client
+                let high = try client.highWatermarks(topic: topic, partitions: ids)
                 let lso = try client.lastStableOffsets(topic: topic, partitions: ids)
                 var open: [Int32: Int] = [:]
                 for id in ids {
                     open[id] = try client.describeProducers(topic: topic, partition: id)
                         .filter { $0.currentTxnStartOffset >= 0 }.count
                 }
-                return (lso, open)
+                return (high, lso, open)
             }
             for i in partitions.indices {
+                // librdkafka's watermark is the LSO (it asks at read_committed): the end is the high watermark.
+                if let end = high[partitions[i].partition] { partitions[i].endOffset = end }
                 partitions[i].lastStableOffset = lso[partitions[i].partition]
                 partitions[i].openTransactions = open[partitions[i].partition] ?? 0
             }
