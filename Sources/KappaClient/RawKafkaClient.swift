@@ -1,6 +1,7 @@
 import Foundation
 import CRdKafka
 import KappaWire
+import NIOCore
 
 /// A small Kafka protocol client for the admin APIs librdkafka 2.0 has no calls for (KIP-664's
 /// ListTransactions, DescribeTransactions, DescribeProducers, and WriteTxnMarkers as
@@ -71,7 +72,11 @@ public final class RawKafkaClient {
         guard let state = answer.transactionStates.first(where: { $0.transactionalId == transactionalId }) else {
             throw KafkaClientError(RD_KAFKA_RESP_ERR__BAD_MSG, "DescribeTransactions did not answer for '\(transactionalId)'")
         }
-        try Self.check(state.errorCode, "cannot describe transactional id '\(transactionalId)'")
+        try Self.check(
+            state.errorCode,
+            state.errorCode == 105
+                ? "transactional id '\(transactionalId)' is not known to its coordinator"
+                : "cannot describe transactional id '\(transactionalId)'")
         var partitions: [TopicPartition] = []
         for topic in state.topics {
             partitions += topic.partitions.map { TopicPartition(topic: topic.topic, partition: $0) }
@@ -163,6 +168,62 @@ public final class RawKafkaClient {
         return out
     }
 
+    // MARK: log
+
+    /// The batches of a partition from `offset` (read_uncommitted Fetch, headers only), continuing until
+    /// the statuses of records up to `until` are settled (their markers read), the high watermark is
+    /// reached, or `maxBytes` have been read.
+    public func logView(topic: String, partition: Int32, from offset: Int64, until: Int64, maxBytes: Int = 16 << 20)
+        throws -> PartitionLogView
+    {
+        let leader = try self.leader(topic: topic, partition: partition)
+        let connection = try self.connection(node: leader)
+        // v4 is the first with the LSO; v13 and later name topics by id only.
+        let version = min(try connection.version(apiKey: 1, ours: 4...12, name: "Fetch"), 12)
+        var view = PartitionLogView(highWatermark: 0, lastStableOffset: 0, batches: [])
+        var next = offset
+        var read = 0
+        repeat {
+            var request = FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0)
+            request.topics = [.init(topic: topic, partitions: [.init(partition: partition, fetchOffset: next, partitionMaxBytes: 1 << 20)])]
+            let answer = try connection.send(request, as: FetchResponse.self, apiKey: 1, version: version)
+            try Self.check(answer.errorCode, "cannot fetch \(topic)-\(partition)")
+            guard let data = answer.responses.first(where: { $0.topic == topic })?.partitions
+                .first(where: { $0.partitionIndex == partition })
+            else { throw KafkaClientError(RD_KAFKA_RESP_ERR__BAD_MSG, "Fetch did not answer for \(topic)-\(partition)") }
+            try Self.check(data.errorCode, "cannot fetch \(topic)-\(partition) at \(next)")
+            view.highWatermark = data.highWatermark
+            view.lastStableOffset = data.lastStableOffset >= 0 ? data.lastStableOffset : data.highWatermark
+            let records = data.records ?? ByteBuffer()
+            var position = records.readerIndex
+            var progressed = false
+            // A batch cut short at the end of the answer is read again by the next Fetch.
+            while let header = try? RecordBatchHeader(parsing: records, at: position),
+                  header.totalSize <= records.writerIndex - position
+            {
+                if header.lastOffset >= next {
+                    var marker: LogBatch.Marker?
+                    if header.isControl {
+                        switch EndTransactionMarker.parse(batch: records, at: position)?.kind {
+                        case .commit?: marker = .commit
+                        case .abort?: marker = .abort
+                        default: marker = nil
+                        }
+                    }
+                    view.batches.append(LogBatch(
+                        baseOffset: header.baseOffset, lastOffset: header.lastOffset, producerId: header.producerId,
+                        isTransactional: header.isTransactional, marker: marker, maxTimestamp: header.maxTimestamp))
+                    next = header.lastOffset + 1
+                    progressed = true
+                }
+                position += header.totalSize
+            }
+            read += records.readableBytes
+            if !progressed { break }
+        } while next < view.highWatermark && read < maxBytes && (next <= until || !view.isResolved(from: offset))
+        return view
+    }
+
     // MARK: cluster
 
     /// The leader of the partition, from Metadata.
@@ -171,7 +232,7 @@ public final class RawKafkaClient {
         guard let info = answer.topics.first(where: { $0.name == topic }) else {
             throw KafkaClientError(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, "topic '\(topic)' does not exist")
         }
-        try Self.check(info.errorCode, "topic '\(topic)'")
+        try Self.check(info.errorCode, info.errorCode == 3 ? "topic '\(topic)' does not exist" : "topic '\(topic)'")
         guard let p = info.partitions.first(where: { $0.partitionIndex == partition }) else {
             throw KafkaClientError(
                 RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, "topic '\(topic)' has no partition \(partition)")

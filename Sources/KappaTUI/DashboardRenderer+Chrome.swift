@@ -41,7 +41,7 @@ extension DashboardRenderer {
             case .records:
                 return [
                     ("↑↓", "move"), ("Enter", "open"), ("o", "offset"), ("t", "time"), ("/", "filter"),
-                    ("g/G", "first/last"), ("Esc", "back"), ("q", "quit"),
+                    ("x", "markers"), ("g/G", "first/last"), ("Esc", "back"), ("q", "quit"),
                 ]
             case .detail: return [("↑↓", "scroll"), ("n/N", "next/prev"), ("Esc", "back"), ("q", "quit")]
             }
@@ -95,6 +95,7 @@ extension DashboardRenderer {
         ("", "Browse"),
         ("Enter Esc", "open · back"),
         ("o t /", "jump to offset · jump to time · filter key/value"),
+        ("x", "show/hide transaction markers (COMMIT/ABORT); txn column: aborted, open"),
     ]
 
     /// A centred box listing the keys; drawn over everything else.

@@ -150,3 +150,31 @@ import Testing
         #expect(rows.contains { $0.range(of: #"│\s+1\s+0\s+2\s+–\s+–"#, options: .regularExpression) != nil })
     }
 }
+
+extension TransactionTests {
+    @Test func browseMarksTransactionsAndXShowsTheMarkers() {
+        var s = DashboardState(clusterLabel: "broker 127.0.0.1:9092", topic: "sample", consumerGroup: "kappa-console")
+        s.resize(width: 120, height: 40)
+        _ = s.handle(.function(2))
+        s.apply(.browsePartitions(topic: "sample", partitions: [PartitionSummary(partition: 0, startOffset: 0, endOffset: 4)]))
+        _ = s.handle(.enter)
+        let records = [
+            ConsumedMessage(topic: "sample", partition: 0, offset: 0, timestamp: 0, key: nil, value: Array("a1".utf8), mark: .aborted),
+            ConsumedMessage(topic: "sample", partition: 0, offset: 1, timestamp: 0, key: nil, value: nil, mark: .abortMarker),
+            ConsumedMessage(topic: "sample", partition: 0, offset: 2, timestamp: 0, key: nil, value: Array("p".utf8)),
+            ConsumedMessage(topic: "sample", partition: 0, offset: 3, timestamp: 0, key: nil, value: Array("o1".utf8), mark: .open),
+        ]
+        s.apply(.browsePage(topic: "sample", partition: 0, records: records, endOffset: 4))
+        var rows = self.rows(s)
+        #expect(rows.contains { $0.contains("offset") && $0.contains("txn") && $0.contains("key") })
+        #expect(rows.contains { $0.range(of: #"▶\s+0\s+\S+ \S+\s+aborted"#, options: .regularExpression) != nil })
+        #expect(rows.contains { $0.range(of: #"\s3\s+\S+ \S+\s+open"#, options: .regularExpression) != nil })
+        #expect(!rows.contains { $0.contains("ABORT") })
+        #expect(rows.last?.contains("x markers") == true)
+        _ = s.handle(.char("x"))
+        rows = self.rows(s)
+        #expect(rows.contains { $0.range(of: #"\s1\s+\S+ \S+\s+ABORT\s+── control record"#, options: .regularExpression) != nil })
+        _ = s.handle(.char("x"))
+        #expect(!self.rows(s).contains { $0.contains("ABORT") })
+    }
+}

@@ -43,7 +43,11 @@ final class DashboardController: Sendable {
         self.logger = logger
         self.admin = try KafkaAdmin(config: config, logger: logger)
         self.producer = try ProducerClient(config: config, logger: logger)
-        self.reader = try RecordReader(config: config, logger: logger)
+        // Browse shows every record, aborted and still-open transactions included (and marks them), so
+        // its reader does not stop at the LSO nor skip aborted records as read_committed would.
+        var readerConfig = config
+        readerConfig.properties["isolation.level"] = "read_uncommitted"
+        self.reader = try RecordReader(config: readerConfig, logger: logger)
     }
 
     func start() {
@@ -288,41 +292,54 @@ final class DashboardController: Sendable {
         }
     }
 
-    /// The LSO and the open transactions of each partition, through the raw client; left out (nil) when
-    /// the client cannot be used here (TLS/SASL) or the cluster does not answer ListOffsets v2+/DescribeProducers.
-    private func addTransactionState(topic: String, to partitions: inout [PartitionSummary]) {
-        guard !self.rawUnavailable.withLock({ $0 }), !partitions.isEmpty else { return }
+    /// Runs `body` with the kept raw protocol client (opened on first use), or returns nil when it cannot be
+    /// used here: TLS/SASL settings, or a cluster without the APIs (both logged once). Callers hold the
+    /// lock for their I/O; only the offsets queue and the commands queue use it.
+    private func withRaw<T: Sendable>(_ body: (RawKafkaClient) throws -> T) -> T? {
+        guard !self.rawUnavailable.withLock({ $0 }) else { return nil }
         do {
-            let ids = partitions.map(\.partition)
-            // All the I/O happens under the lock: only this (serial) queue and shutdown use the client.
-            let (high, lso, open) = try self.raw.withLock { raw -> ([Int32: Int64], [Int32: Int64], [Int32: Int]) in
+            return try self.raw.withLock { raw -> T in
                 let client = try raw ?? RawKafkaClient(config: self.config, timeoutMs: 3_000)
                 raw = client
-                let high = try client.highWatermarks(topic: topic, partitions: ids)
-                let lso = try client.lastStableOffsets(topic: topic, partitions: ids)
-                var open: [Int32: Int] = [:]
-                for id in ids {
-                    open[id] = try client.describeProducers(topic: topic, partition: id)
-                        .filter { $0.currentTxnStartOffset >= 0 }.count
-                }
-                return (high, lso, open)
-            }
-            for i in partitions.indices {
-                // librdkafka's watermark is the LSO (it asks at read_committed): the end is the high watermark.
-                if let end = high[partitions[i].partition] { partitions[i].endOffset = end }
-                partitions[i].lastStableOffset = lso[partitions[i].partition]
-                partitions[i].openTransactions = open[partitions[i].partition] ?? 0
+                return try body(client)
             }
         } catch let error as KafkaClientError {
             self.raw.withLock { $0?.close(); $0 = nil }
             if error.name == "_NOT_IMPLEMENTED" || error.name == "UNSUPPORTED_VERSION" {
                 self.rawUnavailable.withLock { $0 = true }
-                self.logger.info("Offsets: no LSO or open transactions: \(error.description)")
+                self.logger.info("no LSO, open transactions nor Browse marks: \(error.description)")
             } else {
-                self.logger.debug("Offsets: transaction state failed: \(error)")
+                self.logger.debug("raw client: \(error)")
             }
         } catch {
             self.raw.withLock { $0?.close(); $0 = nil }
+            self.logger.debug("raw client: \(error)")
+        }
+        return nil
+    }
+
+    /// The high watermark, the LSO and the open transactions of each partition through the raw client
+    /// (librdkafka's watermark query answers at read_committed, i.e. with the LSO); left as they are when
+    /// the raw client cannot be used.
+    private func addTransactionState(topic: String, to partitions: inout [PartitionSummary]) {
+        guard !partitions.isEmpty else { return }
+        let ids = partitions.map(\.partition)
+        let answer = self.withRaw { client -> ([Int32: Int64], [Int32: Int64], [Int32: Int]) in
+            let high = try client.highWatermarks(topic: topic, partitions: ids)
+            let lso = try client.lastStableOffsets(topic: topic, partitions: ids)
+            var open: [Int32: Int] = [:]
+            for id in ids {
+                open[id] = try client.describeProducers(topic: topic, partition: id)
+                    .filter { $0.currentTxnStartOffset >= 0 }.count
+            }
+            return (high, lso, open)
+        }
+        guard let (high, lso, open) = answer else { return }
+        for i in partitions.indices {
+            let id = partitions[i].partition
+            if let end = high[id] { partitions[i].endOffset = end }
+            partitions[i].lastStableOffset = lso[id]
+            partitions[i].openTransactions = open[id] ?? 0
         }
     }
 
@@ -338,10 +355,11 @@ final class DashboardController: Sendable {
                     self.events.post(.status("topic '\(topic)' does not exist"))
                     return
                 }
-                let partitions = try info.partitions.map { partition -> PartitionSummary in
+                var partitions = try info.partitions.map { partition -> PartitionSummary in
                     let (low, high) = try self.admin.watermarks(TopicPartition(topic: topic, partition: partition.id))
                     return PartitionSummary(partition: partition.id, startOffset: low, endOffset: high)
                 }
+                self.addTransactionState(topic: topic, to: &partitions)
                 self.events.post(.browsePartitions(topic: topic, partitions: partitions))
             case .records(let topic, let partition, let from, let count):
                 self.page(TopicPartition(topic: topic, partition: partition), from: from, count: count)
@@ -358,13 +376,42 @@ final class DashboardController: Sendable {
 
     private func page(_ tp: TopicPartition, from: Int64, count: Int) {
         do {
-            let (low, high) = try self.admin.watermarks(tp)
+            let (low, committedHigh) = try self.admin.watermarks(tp)
+            // The admin's "high" is the LSO (read_committed); Browse goes to the high watermark.
+            let high = self.withRaw { try $0.highWatermarks(topic: tp.topic, partitions: [tp.partition])[tp.partition] }
+                .flatMap { $0 } ?? committedHigh
             let start = min(max(from, low), high)
             let records = start < high ? try self.reader.read(tp, from: start, maxRecords: count) : []
-            self.events.post(.browsePage(topic: tp.topic, partition: tp.partition, records: records.map(Self.message), endOffset: high))
+            let messages = self.marked(records.map(Self.message), tp: tp, from: start, high: high)
+            self.events.post(.browsePage(topic: tp.topic, partition: tp.partition, records: messages, endOffset: high))
         } catch {
             self.events.post(.status("browse: \(error)"))
         }
+    }
+
+    /// The page with its transaction marks (aborted, open) and the COMMIT/ABORT control records between
+    /// its records, from a raw Fetch of the same stretch; the page as it is when the raw client cannot be used.
+    private func marked(_ page: [ConsumedMessage], tp: TopicPartition, from start: Int64, high: Int64) -> [ConsumedMessage] {
+        guard start < high else { return page }
+        let last = page.last?.offset ?? (high - 1)
+        guard let view = self.withRaw({ try $0.logView(topic: tp.topic, partition: tp.partition, from: start, until: last) })
+        else { return page }
+        var out = page.map { message -> ConsumedMessage in
+            var m = message
+            switch view.status(of: m.offset) {
+            case .aborted?: m.mark = .aborted
+            case .open?: m.mark = .open
+            default: break
+            }
+            return m
+        }
+        for batch in view.batches where batch.baseOffset >= start && batch.baseOffset <= last {
+            guard let marker = batch.marker else { continue }
+            out.append(ConsumedMessage(
+                topic: tp.topic, partition: tp.partition, offset: batch.baseOffset, timestamp: batch.maxTimestamp,
+                key: nil, value: nil, mark: marker == .commit ? .commitMarker : .abortMarker))
+        }
+        return out.sorted { $0.offset < $1.offset }
     }
 
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
