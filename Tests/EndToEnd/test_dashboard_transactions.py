@@ -3,7 +3,8 @@
 Producer-Term sends two lines in a transaction that it aborts: a read_committed Consumer-Term shows
 neither, a read_uncommitted one shows both; a committed transaction then shows in both. While the first
 transaction is open, Offsets shows the LSO behind the end and Kafka-Term's `kafka-transactions.sh ... list`
-prints Producer-Term's transactional id.
+prints Producer-Term's transactional id. Browse then marks the aborted records and, after `x`, shows
+the COMMIT and ABORT control records.
 """
 from __future__ import annotations
 
@@ -124,6 +125,26 @@ def test_transactions_in_the_dashboard(tmp_path):
         # Offsets: no transaction open any more, so no LSO column.
         screen.wait_for(lambda t: not re.search(r"part\s+start\s+end\s+lso", t), timeout=20,
                         what="Offsets without the lso column")
+
+        # Browse sample-0: offsets 0-1 aborted, 2 ABORT marker, 3 plain, 4 committed, 5 COMMIT marker.
+        screen.keys("F2")
+        screen.wait_for(lambda t: re.search(r"▶\s+0\s+0\s+6\s+6", t), what="Browse: sample partition 0 up to 6")
+        screen.keys("Enter")
+        screen.wait_for(lambda t: re.search(r"offset\s+timestamp\s+txn\s+key", t)
+                        and re.search(r"\b0\s+20\d\d-\S+ \S+\s+aborted\s+\"t1\"", t)
+                        and re.search(r"\b1\s+20\d\d-\S+ \S+\s+aborted\s+\"t1\"", t), timeout=20,
+                        what="Browse marks offsets 0 and 1 aborted")
+        text = screen.text()
+        assert re.search(r"\b4\s+20\d\d-\S+ \S+\s+\"t2\"", text), text  # committed: no mark
+        assert "ABORT" not in text and "COMMIT" not in text
+        screen.keys("x")
+        screen.wait_for(lambda t: re.search(r"\b2\s+20\d\d-\S+ \S+\s+ABORT\s+── control record", t)
+                        and re.search(r"\b5\s+20\d\d-\S+ \S+\s+COMMIT\s+── control record", t),
+                        what="the ABORT and COMMIT markers after x")
+        for _ in range(3):
+            screen.keys("Escape")
+            time.sleep(0.2)
+        screen.wait_text("Kafka-Term")
 
         focus(screen, "p pause")
         screen.keys("q")

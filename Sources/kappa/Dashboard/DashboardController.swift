@@ -382,7 +382,8 @@ final class DashboardController: Sendable {
                 .flatMap { $0 } ?? committedHigh
             let start = min(max(from, low), high)
             let records = start < high ? try self.reader.read(tp, from: start, maxRecords: count) : []
-            let messages = self.marked(records.map(Self.message), tp: tp, from: start, high: high)
+            let messages = self.marked(
+                records.map(Self.message), tp: tp, from: start, high: high, reachedEnd: records.count < count)
             self.events.post(.browsePage(topic: tp.topic, partition: tp.partition, records: messages, endOffset: high))
         } catch {
             self.events.post(.status("browse: \(error)"))
@@ -391,9 +392,12 @@ final class DashboardController: Sendable {
 
     /// The page with its transaction marks (aborted, open) and the COMMIT/ABORT control records between
     /// its records, from a raw Fetch of the same stretch; the page as it is when the raw client cannot be used.
-    private func marked(_ page: [ConsumedMessage], tp: TopicPartition, from start: Int64, high: Int64) -> [ConsumedMessage] {
+    /// `reachedEnd`: the page is the partition's last, so markers after its last record belong to it too.
+    private func marked(
+        _ page: [ConsumedMessage], tp: TopicPartition, from start: Int64, high: Int64, reachedEnd: Bool
+    ) -> [ConsumedMessage] {
         guard start < high else { return page }
-        let last = page.last?.offset ?? (high - 1)
+        let last = reachedEnd ? high - 1 : (page.last?.offset ?? (high - 1))
         guard let view = self.withRaw({ try $0.logView(topic: tp.topic, partition: tp.partition, from: start, until: last) })
         else { return page }
         var out = page.map { message -> ConsumedMessage in
