@@ -169,6 +169,13 @@ extension DashboardRenderer {
         text(
             "timestamp " + TimeFormat.dateTime(r.timestamp, utcOffsetSeconds: self.state.utcOffsetSeconds)
                 + " (\(r.timestamp) ms)", .text)
+        switch r.mark {
+        case .aborted?: text("transaction aborted: read_committed consumers never see this record", .accent)
+        case .open?: text("transaction still open: read_committed consumers wait at the LSO before it", .accent)
+        case .commitMarker?: text("control record: the COMMIT marker that ends a transaction", .accent)
+        case .abortMarker?: text("control record: the ABORT marker that ends a transaction", .accent)
+        case nil: break
+        }
         text("", .text)
         let key = BrowseFormat.detail(r.key)
         text("key (\(key.kind))", .header)

@@ -31,10 +31,14 @@ public struct DashboardState: Equatable, Sendable {
     /// it from the system's zone so rendering needs no time zone database.
     public var utcOffsetSeconds = 0
 
-    public init(clusterLabel: String, topic: String, consumerGroup: String) {
+    /// `isolation` is Consumer-Term's first level (e.g. from `-X isolation.level=...`); `:isolation` changes it.
+    public init(
+        clusterLabel: String, topic: String, consumerGroup: String, isolation: IsolationLevel = .readCommitted
+    ) {
         self.clusterLabel = clusterLabel
         self.topic = topic
         self.consumer = ConsumerTermState(group: consumerGroup, topic: topic)
+        self.consumer.isolation = isolation
     }
 
     /// What the controller should do once at start: select the topic and start Consumer-Term's consumer.
