@@ -1,5 +1,6 @@
 import KappaLog
 import KappaWire
+import Logging
 import NIOCore
 import Synchronization
 
@@ -21,6 +22,8 @@ public final class Partition: Sendable {
         var syncWaiters: [SyncWaiter] = []
         /// A flush for `syncWaiters` is queued on the flusher and has not begun yet.
         var isFlushQueued = false
+        /// A compaction pass of this log is offered to or running on the `LogCleanerThread`.
+        var isCleaning = false
     }
 
     struct SyncWaiter {
@@ -284,12 +287,65 @@ public final class Partition: Sendable {
         }
     }
 
-    /// Periodic work (on the broker's `LogFlusher`): the interval flush if due, then retention.
+    /// Periodic work (on the broker's `LogFlusher`): the interval flush if due, then retention; for a
+    /// compacted log, rolling an idle active segment older than `segment.ms` and offering the log to
+    /// the `LogCleanerThread` when a pass is due.
     func maintain(now: Int64) throws {
         try self.flush(beginningWith: { try $0.log.beginFlushIfDue(now: now) })
-        try self.state.withLock { state in
+        let offer = try self.state.withLock { state -> Double? in
             _ = try state.log.enforceRetention(now: now)
             state.transactions.dropAborted(below: state.log.logStartOffset)
+            guard state.log.config.cleanupPolicy.contains(.compact), !state.isCleaning else { return nil }
+            try state.log.rollIfIdle(now: now)
+            guard let plan = state.log.cleaningPlan(now: now, firstUnstableOffset: state.transactions.firstUnstableOffset),
+                plan.isDue
+            else { return nil }
+            state.isCleaning = true
+            return plan.isOverdue ? 1 + plan.dirtyRatio : plan.dirtyRatio
+        }
+        if let offer { LogCleanerThread.shared.offer(self, priority: offer) }
+    }
+
+    /// One compaction pass (on the `LogCleanerThread`): the plan and the aborted transactions are
+    /// taken under the lock, the segments are read and rewritten without it, and the lock is taken
+    /// again only to swap them in. Failures are logged; the next maintenance offers the log again.
+    func clean(mapMemoryBytes: Int) {
+        let now = Broker.nowMs()
+        let taken = self.state.withLock { state -> (CleaningPlan, [LogCleaner.AbortedRange])? in
+            guard let plan = state.log.cleaningPlan(now: now, firstUnstableOffset: state.transactions.firstUnstableOffset)
+            else {
+                state.isCleaning = false
+                return nil
+            }
+            let aborted = state.transactions.aborted.map {
+                LogCleaner.AbortedRange(producerId: $0.producerId, firstOffset: $0.firstOffset, lastOffset: $0.lastOffset)
+            }
+            return (plan, aborted)
+        }
+        guard let (plan, aborted) = taken else { return }
+        let logger = Logger(label: "kappa.log-cleaner")
+        let started = Broker.nowMs()
+        do {
+            guard let result = try LogCleaner.clean(plan, aborted: aborted, mapMemoryBytes: mapMemoryBytes, now: now,
+                                                    logger: logger)
+            else {
+                self.state.withLock { $0.isCleaning = false }
+                return
+            }
+            let swapped = try self.state.withLock { state in
+                defer { state.isCleaning = false }
+                return try state.log.completeCleaning(result)
+            }
+            let elapsed = max(1, Broker.nowMs() - started)
+            let rate = Double(result.bytesRead) / 1_048_576 / (Double(elapsed) / 1000)
+            logger.info(
+                "cleaned \(self.topic)-\(self.index): \(swapped) segment(s), \(result.bytesRead) bytes read, "
+                    + "\(result.bytesWritten) written, \(result.recordsRemoved) of \(result.recordsRead) records removed, "
+                    + "clean up to offset \(result.cleanedUpTo), in \(elapsed) ms (\(Int(rate.rounded())) MB/s)"
+            )
+        } catch {
+            self.state.withLock { $0.isCleaning = false }
+            logger.error("cleaning \(self.topic)-\(self.index) failed: \(error)")
         }
     }
 

@@ -125,7 +125,7 @@ final class TopicRegistry: Sendable {
     }
 
     func logConfig(for configs: [String: String]) -> LogConfig {
-        TopicConfig.apply(configs, to: self.baseLogConfig)
+        TopicConfig.applyCompaction(configs, to: TopicConfig.apply(configs, to: self.baseLogConfig))
     }
 
     private func openPartition(topic: String, index: Int32, configs: [String: String]) throws -> Partition {

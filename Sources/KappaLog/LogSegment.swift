@@ -59,12 +59,15 @@ final class LogSegment {
         self.trustedFrom = log.size
     }
 
-    /// Creates an empty segment with three new files in `directory`.
-    static func create(directory: String, baseOffset: Int64, indexIntervalBytes: Int, now: Int64) throws -> LogSegment {
+    /// Creates an empty segment with three new files in `directory`; `suffix` follows each file's
+    /// usual name (the cleaner writes `.cleaned` segments that replace the originals later).
+    static func create(directory: String, baseOffset: Int64, indexIntervalBytes: Int, now: Int64,
+                       suffix: String = "") throws -> LogSegment
+    {
         let stem = LogFileName.stem(baseOffset: baseOffset)
-        let logFile = try PosixFile.open(path: "\(directory)/\(stem)\(LogFileName.logSuffix)")
-        let indexFile = try PosixFile.open(path: "\(directory)/\(stem)\(LogFileName.indexSuffix)")
-        let timeFile = try PosixFile.open(path: "\(directory)/\(stem)\(LogFileName.timeIndexSuffix)")
+        let logFile = try PosixFile.open(path: "\(directory)/\(stem)\(LogFileName.logSuffix)\(suffix)")
+        let indexFile = try PosixFile.open(path: "\(directory)/\(stem)\(LogFileName.indexSuffix)\(suffix)")
+        let timeFile = try PosixFile.open(path: "\(directory)/\(stem)\(LogFileName.timeIndexSuffix)\(suffix)")
         // A leftover from a crashed roll or an old deletion must not leak into the new segment.
         for file in [logFile, indexFile, timeFile] where file.size > 0 { try file.truncate(to: 0) }
         return LogSegment(
@@ -485,9 +488,10 @@ final class LogSegment {
         scan: while true {
             switch try cursor.next(verifyCRC: true) {
             case .batch(let header, let batchPosition):
-                guard header.baseOffset == self.nextOffset else {
+                // Offsets only have to increase: a compacted segment has gaps between its batches.
+                guard header.baseOffset >= self.nextOffset else {
                     result.position = batchPosition
-                    result.reason = "base offset \(header.baseOffset) where \(self.nextOffset) was expected"
+                    result.reason = "base offset \(header.baseOffset) where \(self.nextOffset) or more was expected"
                     if !truncatingDamage { result.keptDamage = (batchPosition, result.reason) }
                     break scan
                 }
@@ -500,7 +504,7 @@ final class LogSegment {
                 if !inPlace, case .batch(let following, _) = try next.next(verifyCRC: true) {
                     inPlace = following.baseOffset == header.lastOffset + 1
                 }
-                guard inPlace, header.baseOffset == self.nextOffset else {
+                guard inPlace, header.baseOffset >= self.nextOffset else {
                     result.position = batchPosition
                     result.reason = "CRC mismatch"
                     if !truncatingDamage { result.keptDamage = (batchPosition, result.reason) }
@@ -552,12 +556,13 @@ final class LogSegment {
         while true {
             switch try cursor.next(verifyCRC: false) {
             case .batch(let header, let at), .crcMismatch(let header, let at):
-                guard header.baseOffset == next else {
-                    return "has offset \(header.baseOffset) at position \(at) where \(next) was expected"
+                // Increasing offsets, with the gaps compaction leaves.
+                guard header.baseOffset >= next else {
+                    return "has offset \(header.baseOffset) at position \(at) where \(next) or more was expected"
                 }
                 next = header.lastOffset + 1
             case .end:
-                return next == nextBaseOffset ? nil : "ends at offset \(next), the next one starts at \(nextBaseOffset)"
+                return next <= nextBaseOffset ? nil : "ends at offset \(next), the next one starts at \(nextBaseOffset)"
             case .invalid(let at, let reason), .partial(let at, let reason):
                 return "ends in bad data at position \(at): \(reason)"
             }

@@ -9,6 +9,7 @@ extension PartitionLog {
     static func load(directory: String, config: LogConfig, logger: Logger)
         throws -> (segments: [LogSegment], logStartOffset: Int64)
     {
+        try Self.recoverCleaning(directory: directory, names: try Posix.listDirectory(directory), logger: logger)
         let names = try Posix.listDirectory(directory)
         let baseOffsets = names.compactMap { LogFileName.baseOffset(of: $0, suffix: LogFileName.logSuffix) }.sorted()
         let known = Set(baseOffsets)
@@ -57,7 +58,7 @@ extension PartitionLog {
     }
 
     /// Opens one segment and makes its indexes and (for the last segment) its tail consistent.
-    private static func loadSegment(
+    static func loadSegment(
         directory: String,
         baseOffset: Int64,
         nextBaseOffset: Int64?,

@@ -21,12 +21,16 @@ public final class PartitionLog: @unchecked Sendable {
     /// The `flock` descriptor held on the directory's lock file while open.
     private var lockDescriptor: Int32?
     /// The first offset clients may read; moved by DeleteRecords and retention.
-    public private(set) var logStartOffset: Int64
+    public internal(set) var logStartOffset: Int64
     /// When appended data was first left unsynced (drives `FlushPolicy.interval`).
     private var dirtySince: Int64?
     /// Every offset below this is known to be on stable storage (see `syncedOffset`).
     private var syncedEndOffset: Int64
-    private var isClosed = false
+    private(set) var isClosed = false
+    /// The cleaner's clean point (Kafka's `cleaner-offset-checkpoint`): offsets below it were
+    /// compacted by an earlier pass; the dirty section starts here. Persisted in the partition
+    /// directory after each pass (`PartitionLog+Cleaning`).
+    public internal(set) var firstDirtyOffset: Int64 = 0
 
     init(directory: String?, config: LogConfig, logger: Logger, segments: [LogSegment], logStartOffset: Int64,
          lockDescriptor: Int32?)
@@ -56,7 +60,7 @@ public final class PartitionLog: @unchecked Sendable {
         let lock = try Posix.lockFile("\(directory)/\(LogFileName.lock)")
         do {
             let loaded = try Self.load(directory: directory, config: config, logger: logger)
-            return PartitionLog(
+            let log = PartitionLog(
                 directory: directory,
                 config: config,
                 logger: logger,
@@ -64,6 +68,8 @@ public final class PartitionLog: @unchecked Sendable {
                 logStartOffset: loaded.logStartOffset,
                 lockDescriptor: lock
             )
+            log.firstDirtyOffset = Self.readCleanerCheckpoint(directory: directory, logger: logger) ?? 0
+            return log
         } catch {
             Posix.unlock(lock)
             throw error
@@ -240,7 +246,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// Starts a new active segment at `baseOffset`, finishing the old one. The old segment is not
     /// synced here, under the partition's lock (up to a whole segment of dirty pages): it stays
     /// dirty, with its indexes, for the next flush, which runs on the flusher like any other.
-    private func roll(at baseOffset: Int64, now: Int64) throws {
+    func roll(at baseOffset: Int64, now: Int64) throws {
         if let old = self.activeSegment {
             try old.becomeInactive(syncFiles: false)
             if self.directory != nil {
@@ -452,7 +458,8 @@ public final class PartitionLog: @unchecked Sendable {
     ///
     /// - Returns: the number of segments deleted.
     public func enforceRetention(now: Int64) throws -> Int {
-        guard !self.isClosed else { return 0 }
+        // A compact-only log keeps every segment (the cleaner bounds it by key); `compact,delete` both.
+        guard !self.isClosed, self.config.cleanupPolicy.contains(.delete) else { return 0 }
         var deleted = 0
         if let retentionMs = self.config.retentionMs {
             while self.segments.count > 1, let oldest = self.segments.first,
@@ -487,7 +494,7 @@ public final class PartitionLog: @unchecked Sendable {
     }
 
     /// Writes `logStartOffset` to its checkpoint file (atomically), so it survives a restart.
-    private func persistLogStartOffset() throws {
+    func persistLogStartOffset() throws {
         guard let directory = self.directory else { return }
         try Posix.writeAtomically(
             "\(self.logStartOffset)\n",
