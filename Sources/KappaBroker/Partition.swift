@@ -338,11 +338,10 @@ public final class Partition: Sendable {
             }
             let elapsed = max(1, Broker.nowMs() - started)
             let rate = Double(result.bytesRead) / 1_048_576 / (Double(elapsed) / 1000)
-            logger.info(
-                "cleaned \(self.topic)-\(self.index): \(swapped) segment(s), \(result.bytesRead) bytes read, "
-                    + "\(result.bytesWritten) written, \(result.recordsRemoved) of \(result.recordsRead) records removed, "
-                    + "clean up to offset \(result.cleanedUpTo), in \(elapsed) ms (\(Int(rate.rounded())) MB/s)"
-            )
+            let message = "cleaned \(self.topic)-\(self.index): \(swapped) segment(s), \(result.bytesRead) bytes read, "
+                + "\(result.bytesWritten) written, \(result.recordsRemoved) of \(result.recordsRead) records removed, "
+                + "clean up to offset \(result.cleanedUpTo), in \(elapsed) ms (\(Int(rate.rounded())) MB/s)"
+            logger.info("\(message)")
         } catch {
             self.state.withLock { $0.isCleaning = false }
             logger.error("cleaning \(self.topic)-\(self.index) failed: \(error)")

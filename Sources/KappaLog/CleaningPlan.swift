@@ -23,6 +23,8 @@ public struct CleaningPlan: Sendable {
     public var config: LogConfig
     /// Whether a record has waited longer than `max.compaction.lag.ms` (clean whatever the ratio).
     public var isOverdue: Bool
+    /// A tombstone's delete horizon has passed: a pass is due to remove it, dirty or not.
+    public var hasExpiredTombstones = false
 
     /// Bytes of segments wholly below the clean point.
     public var cleanBytes: Int64 { self.sources.filter { $0.endOffset <= self.firstDirtyOffset }.reduce(0) { $0 + $1.size } }
@@ -36,6 +38,7 @@ public struct CleaningPlan: Sendable {
     /// Whether a pass is due: enough of the log is dirty (`min.cleanable.dirty.ratio`), or a record
     /// waited too long (`max.compaction.lag.ms`).
     public var isDue: Bool {
-        self.dirtyBytes > 0 && (self.dirtyRatio >= self.config.minCleanableDirtyRatio || self.isOverdue)
+        (self.dirtyBytes > 0 && (self.dirtyRatio >= self.config.minCleanableDirtyRatio || self.isOverdue))
+            || self.hasExpiredTombstones
     }
 }

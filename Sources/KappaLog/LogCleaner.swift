@@ -64,6 +64,8 @@ public enum LogCleaner {
         public var bytesWritten: Int64 = 0
         public var recordsRead = 0
         public var recordsRemoved = 0
+        /// The earliest delete horizon of a batch still holding tombstones after the pass.
+        public var earliestDeleteHorizon: Int64?
     }
 
     /// Runs one pass of `plan` with an offset map of `mapMemoryBytes`; `nil` when the map could not
@@ -91,11 +93,11 @@ public enum LogCleaner {
             if !fitted { break }
             mapEnd = source.endOffset
         }
-        guard mapEnd > plan.firstDirtyOffset else {
-            logger.error(
-                "cleaning \(plan.directory): the offset map (\(mapMemoryBytes) bytes, \(map.capacity) keys) cannot hold "
-                    + "the keys of the first dirty segment; not cleaned"
-            )
+        let hasDirty = plan.sources.contains { $0.endOffset > plan.firstDirtyOffset }
+        guard mapEnd > plan.firstDirtyOffset || !hasDirty else {
+            let message = "cleaning \(plan.directory): the offset map (\(mapMemoryBytes) bytes, \(map.capacity) keys) "
+                + "cannot hold the keys of the first dirty segment; not cleaned"
+            logger.error("\(message)")
             return nil
         }
         result.cleanedUpTo = mapEnd
@@ -250,7 +252,16 @@ public enum LogCleaner {
             kept.append(record)
         }
         result.recordsRemoved += batch.records.count - kept.count
-        let needsHorizon = !header.hasDeleteHorizon && kept.contains { $0.value == nil && $0.key != nil }
+        let keepsTombstones = kept.contains { $0.value == nil && $0.key != nil }
+        let needsHorizon = !header.hasDeleteHorizon && keepsTombstones
+        let horizon: Int64
+        if needsHorizon {
+            let sum = rules.now.addingReportingOverflow(rules.deleteRetentionMs)
+            horizon = sum.overflow ? Int64.max : sum.partialValue
+        } else {
+            horizon = header.baseTimestamp
+        }
+        if keepsTombstones { result.earliestDeleteHorizon = min(result.earliestDeleteHorizon ?? .max, horizon) }
         if kept.count == batch.records.count, !needsHorizon { return (bytes, header) }
         if kept.isEmpty {
             guard header.producerId >= 0, rules.lastBatchOfProducer[header.producerId] == header.baseOffset else {
@@ -261,8 +272,7 @@ public enum LogCleaner {
         var attributes = header.attributes
         if needsHorizon {
             // KIP-534: the horizon takes the place of the base timestamp; deltas are rebased to it.
-            let horizon = rules.now.addingReportingOverflow(rules.deleteRetentionMs)
-            baseTimestamp = horizon.overflow ? Int64.max : horizon.partialValue
+            baseTimestamp = horizon
             attributes |= Self.deleteHorizonFlag
             kept = kept.map { record in
                 var rebased = record

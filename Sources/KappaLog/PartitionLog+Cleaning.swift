@@ -50,8 +50,10 @@ extension PartitionLog {
                                                size: segment.size))
         }
         guard let last = sources.last else { return nil }
-        return CleaningPlan(directory: directory, sources: sources, firstDirtyOffset: firstDirty,
-                            cleanableEndOffset: last.endOffset, config: self.config, isOverdue: isOverdue)
+        var plan = CleaningPlan(directory: directory, sources: sources, firstDirtyOffset: firstDirty,
+                                cleanableEndOffset: last.endOffset, config: self.config, isOverdue: isOverdue)
+        plan.hasExpiredTombstones = self.pendingDeleteHorizon.map { $0 <= now } ?? false
+        return plan
     }
 
     /// Swaps the segments of a finished pass in for the originals (under the partition's lock) and
@@ -87,6 +89,7 @@ extension PartitionLog {
             swapped += 1
         }
         self.firstDirtyOffset = max(self.firstDirtyOffset, result.cleanedUpTo)
+        self.pendingDeleteHorizon = result.earliestDeleteHorizon
         try Posix.writeAtomically("\(self.firstDirtyOffset)\n", to: "\(directory)/\(Self.cleanerCheckpointName)",
                                   directory: directory)
         return swapped

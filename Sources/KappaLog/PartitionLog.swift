@@ -31,6 +31,10 @@ public final class PartitionLog: @unchecked Sendable {
     /// compacted by an earlier pass; the dirty section starts here. Persisted in the partition
     /// directory after each pass (`PartitionLog+Cleaning`).
     public internal(set) var firstDirtyOffset: Int64 = 0
+    /// The earliest delete horizon a cleaning pass left on a batch that still holds tombstones:
+    /// once it passes, a pass is due even with nothing dirty, to remove them (Kafka's
+    /// `latestDeleteHorizon`). Not persisted: after a restart the next dirty pass removes them.
+    public internal(set) var pendingDeleteHorizon: Int64?
 
     init(directory: String?, config: LogConfig, logger: Logger, segments: [LogSegment], logStartOffset: Int64,
          lockDescriptor: Int32?)

@@ -185,8 +185,12 @@ func latest(_ records: [StoredRecord]) -> [String: String?] {
         fixture.log.firstDirtyOffset = 0
         try self.pass(fixture, now: 14_999)
         #expect(try readAll(fixture.log).records.map(\.description) == ["1:b=1", "3:a=∅", "4:c=2"])
-        fixture.log.firstDirtyOffset = 0
-        try self.pass(fixture, now: 15_000)
+        // Nothing is dirty, but the passed horizon makes a pass due.
+        #expect(fixture.log.pendingDeleteHorizon == 15_000)
+        #expect(fixture.log.cleaningPlan(now: 14_999, firstUnstableOffset: nil)?.isDue == false)
+        #expect(fixture.log.cleaningPlan(now: 15_000, firstUnstableOffset: nil)?.isDue == true)
+        try #require(try self.pass(fixture, now: 15_000) != nil)
+        #expect(fixture.log.pendingDeleteHorizon == nil)
         after = try readAll(fixture.log)
         #expect(after.records.map(\.description) == ["1:b=1", "4:c=2"])
         #expect(after.batches.first { $0.baseOffset == 3 }?.lastOffset == 4)
