@@ -45,12 +45,16 @@ public struct OffsetMap: Sendable {
     public mutating func put(key: [UInt8], offset: Int64) -> Bool {
         let (high, low) = Self.hash(key)
         var slot = Int(truncatingIfNeeded: high % UInt64(self.slots))
+        var probes = 0
         while self.offsets[slot] >= 0 {
             if self.hashHigh[slot] == high, self.hashLow[slot] == low {
                 self.offsets[slot] = max(self.offsets[slot], offset)
                 self.latestOffset = max(self.latestOffset, offset)
                 return true
             }
+            probes += 1
+            // Every slot taken (only a map of a slot or two gets here: `capacity` leaves room).
+            if probes == self.slots { return false }
             slot += 1
             if slot == self.slots { slot = 0 }
         }
