@@ -325,6 +325,9 @@ public final class Partition: Sendable {
         guard let (plan, aborted) = taken else { return }
         let logger = Logger(label: "kappa.log-cleaner")
         let started = Broker.nowMs()
+        logger.info(
+            "cleaning \(self.topic)-\(self.index): \(plan.sources.count) segment(s), dirty from offset \(plan.firstDirtyOffset)"
+        )
         do {
             guard let result = try LogCleaner.clean(plan, aborted: aborted, mapMemoryBytes: mapMemoryBytes, now: now,
                                                     logger: logger)

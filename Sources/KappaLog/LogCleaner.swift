@@ -51,6 +51,8 @@ public enum LogCleaner {
         public var baseOffset: Int64
         /// No batch survived: the original is deleted instead of replaced.
         public var isEmpty: Bool
+        /// Every batch survived as it was: nothing to swap (no `.cleaned` files are left).
+        public var isUnchanged = false
         public var bytes: Int64
     }
 
@@ -193,6 +195,7 @@ public enum LogCleaner {
             directory: plan.directory, baseOffset: source.baseOffset,
             indexIntervalBytes: plan.config.indexIntervalBytes, now: rules.now, suffix: Self.cleanedSuffix
         )
+        var changed = false
         var pending = ByteBuffer()
         var pendingBatches: [(header: RecordBatchHeader, offset: Int)] = []
         func flushPending() throws {
@@ -212,7 +215,11 @@ public enum LogCleaner {
                 let bytes = try input.read(at: position, length: header.totalSize)
                 result.bytesRead += Int64(header.totalSize)
                 guard let (kept, keptHeader) = try Self.clean(batch: bytes, header: header, rules: rules, result: &result)
-                else { continue }
+                else {
+                    changed = true
+                    continue
+                }
+                if keptHeader != header { changed = true }
                 pendingBatches.append((keptHeader, pending.writerIndex))
                 var keptBytes = kept
                 pending.writeBuffer(&keptBytes)
@@ -223,9 +230,12 @@ public enum LogCleaner {
             let size = output.size
             try output.close()
             result.bytesWritten += size
-            if size == 0 { Self.removeCleanedFiles(directory: plan.directory, baseOffset: source.baseOffset) }
+            if size == 0 || !changed {
+                Self.removeCleanedFiles(directory: plan.directory, baseOffset: source.baseOffset)
+                return CleanedSegment(baseOffset: source.baseOffset, isEmpty: size == 0, isUnchanged: !changed, bytes: size)
+            }
             try Posix.syncDirectory(plan.directory)
-            return CleanedSegment(baseOffset: source.baseOffset, isEmpty: size == 0, bytes: size)
+            return CleanedSegment(baseOffset: source.baseOffset, isEmpty: false, bytes: size)
         } catch {
             try? output.close()
             Self.removeCleanedFiles(directory: plan.directory, baseOffset: source.baseOffset)

@@ -71,7 +71,7 @@ extension PartitionLog {
             return 0
         }
         var swapped = 0
-        for (position, cleaned) in result.segments.enumerated() {
+        for (position, cleaned) in result.segments.enumerated() where !cleaned.isUnchanged {
             guard let index = self.segments.firstIndex(where: { $0.baseOffset == cleaned.baseOffset }),
                 index < self.segments.count - 1
             else {
@@ -90,7 +90,9 @@ extension PartitionLog {
         }
         self.firstDirtyOffset = max(self.firstDirtyOffset, result.cleanedUpTo)
         self.pendingDeleteHorizon = result.earliestDeleteHorizon
-        try Posix.writeAtomically("\(self.firstDirtyOffset)\n", to: "\(directory)/\(Self.cleanerCheckpointName)",
+        // The horizon goes with the clean point, so tombstones waiting for it still go after a restart.
+        let horizon = self.pendingDeleteHorizon.map { "\($0)\n" } ?? ""
+        try Posix.writeAtomically("\(self.firstDirtyOffset)\n\(horizon)", to: "\(directory)/\(Self.cleanerCheckpointName)",
                                   directory: directory)
         return swapped
     }
@@ -165,13 +167,14 @@ extension PartitionLog {
         try Posix.syncDirectory(directory)
     }
 
-    /// The clean point saved by the last pass, if any.
-    static func readCleanerCheckpoint(directory: String, logger: Logger) -> Int64? {
+    /// The clean point and pending delete horizon saved by the last pass, if any: one number a line.
+    static func readCleanerCheckpoint(directory: String, logger: Logger) -> (offset: Int64, horizon: Int64?)? {
         guard let text = try? Posix.readSmallFile("\(directory)/\(Self.cleanerCheckpointName)") else { return nil }
-        guard let value = Int64(text.filter { !$0.isWhitespace }), value >= 0 else {
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.filter { !$0.isWhitespace } }
+        guard let first = lines.first, let value = Int64(first), value >= 0 else {
             logger.warning("recovered partition dir \(directory): ignored unreadable \(Self.cleanerCheckpointName)")
             return nil
         }
-        return value
+        return (value, lines.dropFirst().first.flatMap { Int64($0) })
     }
 }

@@ -33,7 +33,7 @@ public final class PartitionLog: @unchecked Sendable {
     public internal(set) var firstDirtyOffset: Int64 = 0
     /// The earliest delete horizon a cleaning pass left on a batch that still holds tombstones:
     /// once it passes, a pass is due even with nothing dirty, to remove them (Kafka's
-    /// `latestDeleteHorizon`). Not persisted: after a restart the next dirty pass removes them.
+    /// `latestDeleteHorizon`). Saved with the clean point.
     public internal(set) var pendingDeleteHorizon: Int64?
 
     init(directory: String?, config: LogConfig, logger: Logger, segments: [LogSegment], logStartOffset: Int64,
@@ -72,7 +72,10 @@ public final class PartitionLog: @unchecked Sendable {
                 logStartOffset: loaded.logStartOffset,
                 lockDescriptor: lock
             )
-            log.firstDirtyOffset = Self.readCleanerCheckpoint(directory: directory, logger: logger) ?? 0
+            if let checkpoint = Self.readCleanerCheckpoint(directory: directory, logger: logger) {
+                log.firstDirtyOffset = checkpoint.offset
+                log.pendingDeleteHorizon = checkpoint.horizon
+            }
             return log
         } catch {
             Posix.unlock(lock)

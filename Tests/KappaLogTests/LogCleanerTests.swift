@@ -184,9 +184,14 @@ func latest(_ records: [StoredRecord]) -> [String: String?] {
         #expect(tombstoneBatch.hasDeleteHorizon && tombstoneBatch.baseTimestamp == 5_000 + 10_000)
         #expect(after.records.first { $0.offset == 3 }?.timestamp == 2_000)
         #expect(after.records.first { $0.offset == 4 }?.timestamp == 2_001)
-        // Before the horizon another pass keeps it (force one by moving the clean point back).
+        // The horizon is saved with the clean point.
+        try fixture.reopen()
+        #expect(fixture.log.pendingDeleteHorizon == 15_000)
+        // Before the horizon another pass keeps it (force one by moving the clean point back), and
+        // since nothing changes it swaps nothing.
         fixture.log.firstDirtyOffset = 0
-        try self.pass(fixture, now: 14_999)
+        let unchanged = try #require(try self.pass(fixture, now: 14_999))
+        #expect(unchanged.segments.allSatisfy { $0.isUnchanged })
         #expect(try readAll(fixture.log).records.map(\.description) == ["1:b=1", "3:a=∅", "4:c=2"])
         // Nothing is dirty, but the passed horizon makes a pass due.
         #expect(fixture.log.pendingDeleteHorizon == 15_000)
