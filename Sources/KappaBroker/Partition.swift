@@ -24,6 +24,8 @@ public final class Partition: Sendable {
         var isFlushQueued = false
         /// A compaction pass of this log is offered to or running on the `LogCleanerThread`.
         var isCleaning = false
+        /// After a failed pass (damaged data, a full disk) the log is not offered again before this.
+        var cleanerBackoffUntil: Int64 = 0
     }
 
     struct SyncWaiter {
@@ -295,7 +297,8 @@ public final class Partition: Sendable {
         let offer = try self.state.withLock { state -> Double? in
             _ = try state.log.enforceRetention(now: now)
             state.transactions.dropAborted(below: state.log.logStartOffset)
-            guard state.log.config.cleanupPolicy.contains(.compact), !state.isCleaning else { return nil }
+            guard state.log.config.cleanupPolicy.contains(.compact), !state.isCleaning, now >= state.cleanerBackoffUntil
+            else { return nil }
             try state.log.rollIfIdle(now: now)
             guard let plan = state.log.cleaningPlan(now: now, firstUnstableOffset: state.transactions.firstUnstableOffset),
                 plan.isDue
@@ -305,6 +308,9 @@ public final class Partition: Sendable {
         }
         if let offer { LogCleanerThread.shared.offer(self, priority: offer) }
     }
+
+    /// How long a log whose pass failed waits before the next (Kafka marks such a log uncleanable).
+    static let cleanerBackoffMs: Int64 = 300_000
 
     /// One compaction pass (on the `LogCleanerThread`): the plan and the aborted transactions are
     /// taken under the lock, the segments are read and rewritten without it, and the lock is taken
@@ -346,8 +352,11 @@ public final class Partition: Sendable {
                 + "clean up to offset \(result.cleanedUpTo), in \(elapsed) ms (\(Int(rate.rounded())) MB/s)"
             logger.info("\(message)")
         } catch {
-            self.state.withLock { $0.isCleaning = false }
-            logger.error("cleaning \(self.topic)-\(self.index) failed: \(error)")
+            self.state.withLock { state in
+                state.isCleaning = false
+                state.cleanerBackoffUntil = Broker.nowMs() + Self.cleanerBackoffMs
+            }
+            logger.error("cleaning \(self.topic)-\(self.index) failed: \(error); next try in \(Self.cleanerBackoffMs / 1000) s")
         }
     }
 

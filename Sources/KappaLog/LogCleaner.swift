@@ -151,7 +151,12 @@ public enum LogCleaner {
         let file = try PosixFile.open(path: source.path, create: false)
         defer { try? file.close() }
         var cursor = BatchCursor(file: file, from: 0)
-        while case .batch(let header, let position) = try cursor.next(verifyCRC: false) {
+        while true {
+            let step = try cursor.next(verifyCRC: true)
+            guard case .batch(let header, let position) = step else {
+                if case .end = step { break }
+                throw LogError.corruptBatch("cleaning \(source.path): \(step); the log is left as it is")
+            }
             guard header.lastOffset >= from, !header.isControl, header.compression == .none,
                 !Self.isAborted(header, aborted)
             else { continue }
@@ -207,10 +212,11 @@ public enum LogCleaner {
         do {
             var cursor = BatchCursor(file: input, from: 0)
             while true {
-                let step = try cursor.next(verifyCRC: false)
+                // CRCs are checked: a damaged batch must not come out of the cleaner with a fresh, valid CRC.
+                let step = try cursor.next(verifyCRC: true)
                 guard case .batch(let header, let position) = step else {
                     if case .end = step { break }
-                    throw LogError.corruptBatch("cleaning \(source.path): unreadable data at position \(cursor.position)")
+                    throw LogError.corruptBatch("cleaning \(source.path): \(step); the log is left as it is")
                 }
                 let bytes = try input.read(at: position, length: header.totalSize)
                 result.bytesRead += Int64(header.totalSize)

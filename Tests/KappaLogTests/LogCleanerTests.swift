@@ -303,6 +303,27 @@ func latest(_ records: [StoredRecord]) -> [String: String?] {
         #expect(try !fixture.log.rollIfIdle(now: Posix.nowMilliseconds() + 1_000))
     }
 
+    @Test func aDamagedBatchStopsThePassAndLeavesTheLogAsItWas() throws {
+        let fixture = try LogFixture(.disk, config: Self.compacted)
+        try self.fill(fixture, count: 40, keys: 3)
+        try fixture.log.close()
+        // Flip the last byte of the first segment's first batch (a record value, under the CRC).
+        let path = "\(fixture.directory)/\(LogFileName.stem(baseOffset: 0))\(LogFileName.logSuffix)"
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        let size = makeKeyedBatch([("k0", "v0")]).readableBytes
+        try handle.seek(toOffset: UInt64(size - 1))
+        let byte = try #require(try handle.read(upToCount: 1)?.first)
+        try handle.seek(toOffset: UInt64(size - 1))
+        try handle.write(contentsOf: Data([byte ^ 0xFF]))
+        try handle.close()
+        fixture.log = try PartitionLog.open(directory: fixture.directory, config: fixture.config, logger: fixture.logs.logger)
+        let segments = fixture.log.segmentBaseOffsets
+        #expect(throws: LogError.self) { try self.pass(fixture) }
+        #expect(!(try fixture.files()).contains { $0.hasSuffix(".cleaned") || $0.hasSuffix(".swap") })
+        #expect(fixture.log.segmentBaseOffsets == segments)
+        #expect(fixture.log.firstDirtyOffset == 0)
+    }
+
     @Test func inMemoryLogsAreNotCleaned() throws {
         let fixture = try LogFixture(.memory, config: Self.compacted)
         try self.fill(fixture, count: 60, keys: 3)
