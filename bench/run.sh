@@ -31,7 +31,7 @@
 #   BENCH_DASH_IDLE_SECONDS  measured idle seconds (default 20: a clock tick is 0.05% of a core)
 #   BENCH_MICRO            1 = run kappa-microbench first (default), 0 = skip it
 #   BENCH_ONLY             run only these phases (space/comma list of micro, main,
-#                          scale, durable, txn, dashboard; main = produce/consume/latency/
+#                          scale, durable, txn, compact, dashboard; main = produce/consume/latency/
 #                          CPU/RSS); e.g. BENCH_ONLY=scale for quick scale iteration
 #   BENCH_SCALE            0 = skip the scale phase (default 1)
 #   BENCH_SCALE_RUNS       repetitions of every scale configuration; rows are the
@@ -46,6 +46,8 @@
 #   BENCH_TXN_PARTITIONS   partition counts for the throughput rows (default "1 8")
 #   BENCH_TXN_LAT_COUNT / BENCH_TXN_LAT_RECORDS  transactions / records per
 #                          transaction of the EndTxn latency runs (default 500 / 10)
+#   BENCH_COMPACT          0 = skip the compaction phase (default 1; kappa only)
+#   BENCH_COMPACT_MESSAGES keyed records written to the compacted topic (default 3000000)
 #   MICROBENCH_BIN         microbenchmark binary (default .build/release/kappa-microbench)
 set -uo pipefail
 
@@ -82,8 +84,8 @@ die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
 ONLY=${BENCH_ONLY:-}; ONLY=${ONLY//,/ }
 for p in $ONLY; do
-    case $p in micro | main | scale | durable | txn | dashboard) ;;
-    *) die "BENCH_ONLY: unknown phase '$p' (micro main scale durable txn dashboard)" ;; esac
+    case $p in micro | main | scale | durable | txn | compact | dashboard) ;;
+    *) die "BENCH_ONLY: unknown phase '$p' (micro main scale durable txn compact dashboard)" ;; esac
 done
 phase_on() { [[ -z ${ONLY// /} || " $ONLY " == *" $1 "* ]]; }
 phase_on dashboard || DASHBOARD=0
@@ -459,6 +461,92 @@ run_kappa_like() { # label kind(kappa|peer)
     fi
     [[ $kind == kappa ]] && bench_durable "$L"
     bench_txn "$L" "$kind"
+    [[ $kind == kappa ]] && bench_compact "$L"
+    return 0
+}
+
+# Compaction (issue 12): the cleaner's rate (MB/s of log read and rewritten), and produce
+# throughput on another topic while a pass runs against without (goal: within 10%). One broker
+# on one data directory, restarted twice: topic configs are set by editing topics.json while it
+# is stopped (CreateTopics in bench/mktopic sends none), first segment.bytes=8 MiB with
+# cleanup.policy=compact and a huge min.compaction.lag.ms, so the fill (rdkafka_performance -k:
+# one key, every record superseded but the last) is not cleaned as it goes; then the lag is
+# dropped and the restarted broker finds the whole backlog dirty, while rdkafka_performance
+# produces MESSAGES records to the other topic.
+compact_on() { [[ ${BENCH_COMPACT:-1} != 0 ]] && phase_on compact; }
+
+compact_configs() { # data topic lag_ms: set the compacted topic's configs in topics.json
+    python3 - "$1/topics.json" "$2" "$3" <<'PY'
+import json, sys
+path, topic, lag = sys.argv[1], sys.argv[2], sys.argv[3]
+topics = json.load(open(path))
+for t in topics:
+    if t["name"] == topic:
+        t["configs"].update({"cleanup.policy": "compact", "segment.bytes": str(8 << 20),
+                             "min.compaction.lag.ms": lag, "min.cleanable.dirty.ratio": "0.5"})
+json.dump(topics, open(path, "w"))
+PY
+}
+
+bench_compact() { # label
+    local L=$1 dir=$LOG_DIR/$1/compact port data id t_c t_o n line rate got pid ended line2
+    compact_on || return 0
+    mkdir -p "$dir"
+    n=${BENCH_COMPACT_MESSAGES:-3000000}
+    id=$(date +%s)-$$; t_c="cmp-log-$id"; t_o="cmp-other-$id"
+    port=$(free_port)
+    data=$(mktemp -d "${BENCH_DATA_ROOT:-${TMPDIR:-/tmp}}/kappa-bench-compact.XXXXXX"); TMP_DIRS+=("$data")
+    start_kappa_on() { # logf
+        # shellcheck disable=SC2086
+        start_server "$L-compact" "$port" "$1" "$KAPPA_BIN" broker --listen "127.0.0.1:$port" --data-dir "$data" $KAPPA_ARGS
+    }
+    start_kappa_on "$dir/server-1.log" || { fail "$L: compact: broker failed to start (see $dir/server-1.log)"; return 0; }
+    if ! timeout -k 5 60 "$TOOLS_DIR/mktopic" -b "$SERVER_BOOTSTRAP" -t "$t_c" -t "$t_o" >"$dir/mktopic.log" 2>&1; then
+        fail "$L: compact: topics not usable (see $dir/mktopic.log)"; stop_server "$SERVER_PID" "$L-compact"; return 0
+    fi
+    stop_server "$SERVER_PID" "$L-compact"
+    compact_configs "$data" "$t_c" 86400000 || { fail "$L: compact: editing topics.json failed"; return 0; }
+    start_kappa_on "$dir/server-2.log" || { fail "$L: compact: broker failed to restart (see $dir/server-2.log)"; return 0; }
+    log "$L: compact: produce $MESSAGES x ${MSG_SIZE}B to $t_o without cleaning"
+    timeout -s INT -k 10 "$PHASE_TIMEOUT" "$TOOLS_DIR/rdkafka_performance" -P -t "$t_o" -p 0 -s "$MSG_SIZE" \
+        -c "$MESSAGES" -X linger.ms=5 -b "$SERVER_BOOTSTRAP" -q >"$dir/produce-without.log" 2>&1
+    read -r rate got <<<"$(perf_produced "$dir/produce-without.log")"
+    [[ -n $rate && $got == "$MESSAGES" ]] && R[$L:cl_p0]=$rate || fail "$L: compact: produce without cleaning: ${got:-0}/$MESSAGES delivered"
+    log "$L: compact: fill $t_c with $n keyed records of ${MSG_SIZE}B"
+    timeout -s INT -k 10 "$PHASE_TIMEOUT" "$TOOLS_DIR/rdkafka_performance" -P -t "$t_c" -p 0 -s "$MSG_SIZE" \
+        -c "$n" -k bench-key -X linger.ms=5 -X batch.size=1000000 -b "$SERVER_BOOTSTRAP" -q >"$dir/fill.log" 2>&1
+    read -r rate got <<<"$(perf_produced "$dir/fill.log")"
+    [[ $got == "$n" ]] || { fail "$L: compact: fill: ${got:-0}/$n delivered (see $dir/fill.log)"; stop_server "$SERVER_PID" "$L-compact"; return 0; }
+    stop_server "$SERVER_PID" "$L-compact"
+    compact_configs "$data" "$t_c" 0
+    start_kappa_on "$dir/server-3.log" || { fail "$L: compact: broker failed to restart (see $dir/server-3.log)"; return 0; }
+    pid=$SERVER_PID
+    # The first maintenance tick (<= 1 s) offers the log; produce as soon as the pass has begun.
+    for ((i = 0; i < 100; i++)); do grep -q "cleaning $t_c-0: " "$dir/server-3.log" && break; sleep 0.05; done
+    log "$L: compact: produce $MESSAGES x ${MSG_SIZE}B to $t_o while $t_c is cleaned"
+    timeout -s INT -k 10 "$PHASE_TIMEOUT" "$TOOLS_DIR/rdkafka_performance" -P -t "$t_o" -p 0 -s "$MSG_SIZE" \
+        -c "$MESSAGES" -X linger.ms=5 -b "$SERVER_BOOTSTRAP" -q >"$dir/produce-during.log" 2>&1
+    ended=0; grep -q "cleaned $t_c-0: " "$dir/server-3.log" && ended=1
+    read -r rate got <<<"$(perf_produced "$dir/produce-during.log")"
+    [[ -n $rate && $got == "$MESSAGES" ]] && R[$L:cl_p1]=$rate || fail "$L: compact: produce during cleaning: ${got:-0}/$MESSAGES delivered"
+    for ((i = 0; i < PHASE_TIMEOUT * 10; i++)); do grep -q "cleaned $t_c-0: " "$dir/server-3.log" && break; sleep 0.1; done
+    line=$(grep -m1 "cleaned $t_c-0: " "$dir/server-3.log")
+    if [[ -n $line ]]; then
+        local bytes ms
+        bytes=$(sed -n 's/.* \([0-9]*\) bytes read.*/\1/p' <<<"$line"); ms=$(sed -n 's/.* in \([0-9]*\) ms.*/\1/p' <<<"$line")
+        R[$L:cl_rate]=$(awk -v b="$bytes" -v t="$ms" 'BEGIN { if (t > 0) printf "%.1f", b / 1048576 / (t / 1000) }')
+        note "$L: compact: first pass: $(sed -n 's/.*cleaned [^:]*: //p' <<<"$line")"
+        ((ended)) && note "$L: compact: the pass ended before the produce run did (the 'during' row covers part of the run only)"
+    else
+        fail "$L: compact: no cleaning pass finished within ${PHASE_TIMEOUT}s (see $dir/server-3.log)"
+    fi
+    if [[ ${R[$L:cl_p0]:-} =~ ^[0-9]+$ && ${R[$L:cl_p1]:-} =~ ^[0-9]+$ ]]; then
+        R[$L:cl_ratio]=$(awk -v a="${R[$L:cl_p1]}" -v b="${R[$L:cl_p0]}" 'BEGIN { printf "%.2f", a / b }')
+        awk -v r="${R[$L:cl_ratio]}" 'BEGIN { exit !(r < 0.9) }' &&
+            note "$L: compact: TARGET MISSED: produce during cleaning is ${R[$L:cl_ratio]}x produce without (goal >= 0.9x)"
+    fi
+    stop_server "$pid" "$L-compact"
+    [[ -n $STOP_NOTE ]] && note "$STOP_NOTE"
     return 0
 }
 
@@ -1019,6 +1107,12 @@ phase_on main && ROWS+=(
     "cpu_c|broker CPU per consumed msg|us|lower"
     "cpu_l|broker CPU at ${LAT_RATE} msg/s|% core|lower"
     "rss|broker peak RSS (VmHWM)|MB|lower"
+)
+compact_on && ROWS+=(
+    "cl_rate|cleaner rate (log read+rewritten)|MB/s|higher"
+    "cl_p0|produce, no cleaning running|msg/s|higher"
+    "cl_p1|produce while a log is cleaned|msg/s|higher"
+    "cl_ratio|produce during/without cleaning|x|higher"
 )
 [[ ${BENCH_DURABLE:-1} != 0 ]] && phase_on durable && ROWS+=(
     "d_msgs|durable produce, acks=all|msg/s|higher"
