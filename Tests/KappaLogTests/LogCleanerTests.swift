@@ -324,6 +324,28 @@ func latest(_ records: [StoredRecord]) -> [String: String?] {
         #expect(fixture.log.firstDirtyOffset == 0)
     }
 
+    @Test func aZeroCopyReaderOfAReplacedSegmentStillReadsTheOriginal() throws {
+        let fixture = try LogFixture(.disk, config: Self.compacted)
+        try self.fill(fixture, count: 40, keys: 3)
+        let expected = try fixture.log.read(from: 0, maxBytes: 300)
+        let chunk = try fixture.log.readChunk(from: 0, maxBytes: 300, minimumFileBytes: 1)
+        guard case .file(let region) = chunk else {
+            Issue.record("expected a file region, got \(chunk)")
+            return
+        }
+        defer { try? region.fileHandle.close() }
+        try #require(try self.pass(fixture) != nil)
+        // The segment the region reads was removed (every record in it was superseded).
+        #expect(fixture.log.segmentBaseOffsets.first != 0)
+        var buffer = ByteBuffer()
+        try region.fileHandle.withUnsafeFileDescriptor { descriptor in
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: region.readableBytes) { raw in
+                pread(descriptor, raw.baseAddress, region.readableBytes, off_t(region.readerIndex))
+            }
+        }
+        #expect(buffer == expected)
+    }
+
     @Test func inMemoryLogsAreNotCleaned() throws {
         let fixture = try LogFixture(.memory, config: Self.compacted)
         try self.fill(fixture, count: 60, keys: 3)
