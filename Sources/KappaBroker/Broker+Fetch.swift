@@ -30,6 +30,8 @@ extension Broker {
     /// Reads what every requested partition has now. With `minimumFileBytes`, large reads come back
     /// as file regions (`FetchCollection.regions`) instead of bytes.
     func collectFetch(_ request: FetchRequest, version: Int16, minimumFileBytes: Int? = nil) -> FetchCollection {
+        // read_committed (v4+): nothing at or past the LSO, and the aborted transactions to drop.
+        let readCommitted = version >= 4 && request.isolationLevel == 1
         var remaining = version >= 3 ? Int(request.maxBytes) : Int(Int32.max)
         if remaining <= 0 { remaining = Int(Int32.max) }
         remaining = min(remaining, max(1, self.config.fetchMaxBytes))
@@ -66,29 +68,28 @@ extension Broker {
                 do {
                     var records = ByteBuffer()
                     let offsets: Partition.Offsets
+                    var aborted: [PartitionTransactions.Aborted] = []
                     if budget <= 0 && total > 0 {
                         offsets = partition.offsets
-                    } else if let minimumFileBytes {
+                    } else {
                         let chunk: LogChunk
-                        (chunk, offsets) = try partition.readChunk(from: p.fetchOffset, maxBytes: max(budget, 1),
-                                                                   minimumFileBytes: minimumFileBytes)
+                        (chunk, offsets, aborted) = try partition.fetch(from: p.fetchOffset, maxBytes: max(budget, 1),
+                                                                        minimumFileBytes: minimumFileBytes,
+                                                                        readCommitted: readCommitted)
                         switch chunk {
                         case .bytes(let bytes): records = bytes
                         case .file(let region): regions[regions.count - 1] = region
                         }
                         total += chunk.byteCount
                         remaining -= chunk.byteCount
-                    } else {
-                        (records, offsets) = try partition.read(from: p.fetchOffset, maxBytes: max(budget, 1))
-                        total += records.readableBytes
-                        remaining -= records.readableBytes
                     }
                     watched.append((partition, offsets.logEnd))
-                    // No transactions: the last stable offset is the high watermark (never -1:
-                    // librdkafka reads up to it by default).
+                    // The last stable offset is the high watermark unless a transaction is open
+                    // (never -1: librdkafka reads up to it by default).
                     partitions.append(.init(partitionIndex: p.partition, errorCode: 0,
-                                            highWatermark: offsets.logEnd, lastStableOffset: offsets.logEnd,
-                                            logStartOffset: offsets.logStart, abortedTransactions: [],
+                                            highWatermark: offsets.logEnd, lastStableOffset: offsets.lastStable,
+                                            logStartOffset: offsets.logStart,
+                                            abortedTransactions: aborted.map { .init(producerId: $0.producerId, firstOffset: $0.firstOffset) },
                                             preferredReadReplica: -1, records: records))
                 } catch {
                     let offsets = partition.offsets
@@ -105,7 +106,7 @@ extension Broker {
                         self.logger.error("fetch from \(topic.name)-\(p.partition) at \(p.fetchOffset) failed: \(error)")
                     }
                     partitions.append(.init(partitionIndex: p.partition, errorCode: code.rawValue,
-                                            highWatermark: offsets.logEnd, lastStableOffset: offsets.logEnd,
+                                            highWatermark: offsets.logEnd, lastStableOffset: offsets.lastStable,
                                             logStartOffset: offsets.logStart, abortedTransactions: [], records: ByteBuffer()))
                     failed = true
                 }

@@ -104,11 +104,18 @@ extension Broker {
 
     func offsetFetch(_ request: OffsetFetchRequest, version: Int16) -> BrokerReply {
         let committed = self.groups.offsets.offsets(group: request.groupId)
+        // require_stable (v7): an offset an open transaction is about to change is not answered yet.
+        let requireStable = version >= 7 && request.requireStable
         let topics: [OffsetFetchResponse.OffsetFetchResponseTopic]
         if let requested = request.topics {
             topics = requested.map { topic in
                 .init(name: topic.name, partitions: topic.partitionIndexes.map { index in
-                    let entry = committed[OffsetStore.Key(topic: topic.name, partition: index)]
+                    let key = OffsetStore.Key(topic: topic.name, partition: index)
+                    if requireStable, self.groups.offsets.hasPending(group: request.groupId, key: key) {
+                        return .init(partitionIndex: index, committedOffset: -1, committedLeaderEpoch: -1, metadata: "",
+                                     errorCode: ErrorCode.unstableOffsetCommit.rawValue)
+                    }
+                    let entry = committed[key]
                     return .init(partitionIndex: index, committedOffset: entry?.offset ?? -1,
                                  committedLeaderEpoch: entry?.leaderEpoch ?? -1, metadata: entry?.metadata ?? "", errorCode: 0)
                 })

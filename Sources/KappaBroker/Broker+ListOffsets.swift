@@ -17,7 +17,8 @@ extension Broker {
                 let offsets = partition.offsets
                 let found: (offset: Int64, timestamp: Int64)
                 switch p.timestamp {
-                case -1: found = (offsets.logEnd, -1)
+                // read_committed (v2+) consumers start from the LSO, not past an open transaction.
+                case -1: found = (version >= 2 && request.isolationLevel == 1 ? offsets.lastStable : offsets.logEnd, -1)
                 case -2: found = (offsets.logStart, -1)
                 case -3: found = partition.maxTimestamp ?? (-1, -1)
                 default: found = partition.offset(forTimestamp: p.timestamp) ?? (-1, -1)

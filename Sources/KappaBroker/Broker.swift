@@ -14,6 +14,7 @@ public final class Broker: Sendable {
     let topics: TopicRegistry
     let producerIds: ProducerIdAllocator
     let groups: GroupCoordinator
+    let transactions: TransactionCoordinator
     private let lock: DataDirectoryLock?
     private let stats = RequestStats()
     /// Runs every sync of a partition log and the periodic maintenance, off the event loops.
@@ -33,6 +34,12 @@ public final class Broker: Sendable {
         self.producerIds = try ProducerIdAllocator(dataDirectory: config.dataDirectory)
         let offsets = try OffsetStore(dataDirectory: config.dataDirectory, syncEveryWrite: config.log.flush == .always, logger: logger)
         self.groups = GroupCoordinator(configuration: config.groups, offsets: offsets, logger: logger)
+        let transactionLog = try TransactionLog(dataDirectory: config.dataDirectory, logConfig: config.log,
+                                                syncEveryWrite: config.log.flush == .always, flusher: self.flusher,
+                                                logger: logger)
+        self.transactions = try TransactionCoordinator(
+            configuration: config.transactions, log: transactionLog, producerIds: self.producerIds, topics: self.topics,
+            offsets: offsets, mustSync: config.log.flush == .always, flusher: self.flusher, logger: logger)
     }
 
     /// Starts the periodic work: interval flushes, retention and the request summary in the log run
@@ -43,6 +50,7 @@ public final class Broker: Sendable {
         if case .interval(let ms) = self.config.log.flush { tickMs = max(10, min(ms, 1000)) } else { tickMs = 1000 }
         self.flusher.repeatEvery(milliseconds: tickMs) { self.runMaintenance() }
         self.groups.start(on: eventLoop)
+        self.transactions.start(on: eventLoop)
     }
 
     private func runMaintenance() {
@@ -55,6 +63,9 @@ public final class Broker: Sendable {
             }
         }
         self.groups.offsets.flush()
+        do { try self.transactions.log.partition.maintain(now: now) } catch {
+            self.logger.error("maintenance of \(TransactionLog.topic)-0 failed: \(error)")
+        }
         if let summary = self.stats.summaryIfDue(now: now, connections: self.connections.withLock { $0 }) {
             self.logger.info("\(summary)")
         }
@@ -64,7 +75,11 @@ public final class Broker: Sendable {
     public func shutdown() {
         self.flusher.stop()
         self.groups.stop()
+        self.transactions.stop()
         self.topics.closeAll()
+        do { try self.transactions.log.close() } catch {
+            self.logger.error("closing \(TransactionLog.topic)-0 failed: \(error)")
+        }
         self.groups.offsets.close()
         self.logger.info("broker stopped; logs flushed")
     }
@@ -123,7 +138,7 @@ public final class Broker: Sendable {
             case .describeConfigs:
                 return eventLoop.makeSucceededFuture(self.describeConfigs(try DescribeConfigsRequest(from: &body, version: version), version: version))
             case .initProducerId:
-                return eventLoop.makeSucceededFuture(self.initProducerId(try InitProducerIdRequest(from: &body, version: version), version: version))
+                return self.initProducerId(try InitProducerIdRequest(from: &body, version: version), version: version, eventLoop: eventLoop)
             case .offsetForLeaderEpoch:
                 return eventLoop.makeSucceededFuture(self.offsetForLeaderEpoch(try OffsetForLeaderEpochRequest(from: &body, version: version), version: version))
             case .findCoordinator:
@@ -146,6 +161,22 @@ public final class Broker: Sendable {
                 return eventLoop.makeSucceededFuture(self.listGroups(try ListGroupsRequest(from: &body, version: version), version: version))
             case .deleteGroups:
                 return eventLoop.makeSucceededFuture(self.deleteGroups(try DeleteGroupsRequest(from: &body, version: version), version: version))
+            case .addPartitionsToTxn:
+                return self.addPartitionsToTxn(try AddPartitionsToTxnRequest(from: &body, version: version), version: version, eventLoop: eventLoop)
+            case .addOffsetsToTxn:
+                return self.addOffsetsToTxn(try AddOffsetsToTxnRequest(from: &body, version: version), version: version, eventLoop: eventLoop)
+            case .endTxn:
+                return self.endTxn(try EndTxnRequest(from: &body, version: version), version: version, eventLoop: eventLoop)
+            case .txnOffsetCommit:
+                return eventLoop.makeSucceededFuture(self.txnOffsetCommit(try TxnOffsetCommitRequest(from: &body, version: version), version: version))
+            case .writeTxnMarkers:
+                return self.writeTxnMarkers(try WriteTxnMarkersRequest(from: &body, version: version), version: version, eventLoop: eventLoop)
+            case .describeTransactions:
+                return eventLoop.makeSucceededFuture(self.describeTransactions(try DescribeTransactionsRequest(from: &body, version: version), version: version))
+            case .listTransactions:
+                return eventLoop.makeSucceededFuture(self.listTransactions(try ListTransactionsRequest(from: &body, version: version), version: version))
+            case .describeProducers:
+                return eventLoop.makeSucceededFuture(self.describeProducers(try DescribeProducersRequest(from: &body, version: version), version: version))
             case .offsetDelete:
                 return eventLoop.makeSucceededFuture(self.offsetDelete(try OffsetDeleteRequest(from: &body, version: version), version: version))
             case .saslHandshake, .saslAuthenticate:

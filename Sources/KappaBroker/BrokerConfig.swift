@@ -17,6 +17,7 @@ public struct BrokerConfig: Sendable {
     /// How often size/time retention runs.
     public var retentionCheckIntervalMs: Int64 = 60_000
     public var groups = GroupCoordinator.Configuration()
+    public var transactions = TransactionCoordinator.Configuration()
     /// The most record bytes one Fetch answer carries, whatever the request allows (Kafka's
     /// broker-side `fetch.max.bytes`, 55 MiB there). Smaller answers let a client parse one while
     /// the next is on the way: librdkafka reading 64 partitions consumed 1.0M msg/s with 50 MB

@@ -31,7 +31,12 @@ public enum ErrorCode: Int16, Sendable {
     case outOfOrderSequenceNumber = 45
     case duplicateSequenceNumber = 46
     case invalidProducerEpoch = 47
+    case invalidTxnState = 48
+    case invalidProducerIdMapping = 49
+    case invalidTransactionTimeout = 50
+    case concurrentTransactions = 51
     case transactionalIdAuthorizationFailed = 53
+    case operationNotAttempted = 55
     case kafkaStorageError = 56
     case saslAuthenticationFailed = 58
     case unknownProducerId = 59
@@ -41,6 +46,11 @@ public enum ErrorCode: Int16, Sendable {
     case fencedLeaderEpoch = 74
     case unknownLeaderEpoch = 75
     case memberIdRequired = 79
+    case fencedInstanceId = 82
     case groupSubscribedToTopic = 86
+    case invalidRecord = 87
+    case unstableOffsetCommit = 88
+    case producerFenced = 90
     case unknownTopicId = 100
+    case transactionalIdNotFound = 105
 }

@@ -15,6 +15,7 @@ public final class Partition: Sendable {
     struct State: ~Copyable {
         var log: PartitionLog
         var producers = ProducerStateTable()
+        var transactions = PartitionTransactions()
         var waiters: [FetchWaiter] = []
         /// Produces waiting for their records to be synced (`whenSynced`).
         var syncWaiters: [SyncWaiter] = []
@@ -39,6 +40,25 @@ public final class Partition: Sendable {
     public struct Offsets: Sendable, Equatable {
         public var logStart: Int64
         public var logEnd: Int64
+        /// The last stable offset: `logEnd` unless a transaction is open here.
+        public var lastStable: Int64
+
+        public init(logStart: Int64, logEnd: Int64, lastStable: Int64? = nil) {
+            self.logStart = logStart
+            self.logEnd = logEnd
+            self.lastStable = lastStable ?? logEnd
+        }
+    }
+
+    /// What DescribeProducers reports of one producer.
+    public struct ActiveProducer: Sendable, Equatable {
+        public var producerId: Int64
+        public var epoch: Int16
+        public var lastSequence: Int32
+        public var lastTimestamp: Int64
+        public var coordinatorEpoch: Int32
+        /// First offset of its open transaction here, -1 if none.
+        public var currentTxnStartOffset: Int64
     }
 
     init(topic: String, index: Int32, log: PartitionLog) {
@@ -48,19 +68,55 @@ public final class Partition: Sendable {
         // offsets back: from the clean shutdown's snapshot, else rebuilt from the stored batch headers.
         let snapshot = log.directory.flatMap { ProducerStateSnapshot.take(from: $0) }
         var producers: ProducerStateTable
+        var transactions = PartitionTransactions()
         if let snapshot, snapshot.logEndOffset == log.logEndOffset, let table = snapshot.table {
             producers = table
+            transactions = snapshot.transactions ?? PartitionTransactions()
         } else {
             producers = ProducerStateTable()
-            log.forEachBatchHeader { header in
-                if header.producerId >= 0 { producers.record(header, baseOffset: header.baseOffset) }
+            log.forEachBatchHeaderAndMarker { header, marker in
+                guard header.producerId >= 0 else { return }
+                producers.record(header, baseOffset: header.baseOffset, marker: marker)
+                transactions.record(header, marker: marker)
             }
         }
-        self.state = Mutex(State(log: log, producers: producers))
+        transactions.dropAborted(below: log.logStartOffset)
+        self.state = Mutex(State(log: log, producers: producers, transactions: transactions))
     }
 
     public var offsets: Offsets {
-        self.state.withLock { Offsets(logStart: $0.log.logStartOffset, logEnd: $0.log.logEndOffset) }
+        self.state.withLock { Self.offsets(of: $0) }
+    }
+
+    private static func offsets(of state: borrowing State) -> Offsets {
+        let logEnd = state.log.logEndOffset
+        return Offsets(logStart: state.log.logStartOffset, logEnd: logEnd,
+                       lastStable: state.transactions.lastStableOffset(logEnd: logEnd))
+    }
+
+    /// The producers that wrote here and are still remembered, with their open transactions.
+    var activeProducers: [ActiveProducer] {
+        self.state.withLock { state in
+            state.producers.entries.sorted { $0.key < $1.key }.map { id, entry in
+                ActiveProducer(producerId: id, epoch: entry.epoch, lastSequence: entry.lastSequence,
+                               lastTimestamp: entry.lastTimestamp, coordinatorEpoch: entry.coordinatorEpoch,
+                               currentTxnStartOffset: state.transactions.ongoingStart(of: id) ?? -1)
+            }
+        }
+    }
+
+    /// Where `producerId`'s open transaction begins here, if it has one.
+    func ongoingTransaction(of producerId: Int64) -> Int64? {
+        self.state.withLock { $0.transactions.ongoingStart(of: producerId) }
+    }
+
+    /// Producer ids with an open transaction here, with the epoch they wrote it with.
+    var ongoingTransactions: [(producerId: Int64, epoch: Int16, firstOffset: Int64)] {
+        self.state.withLock { state in
+            state.transactions.ongoing.sorted { $0.key < $1.key }.map { id, first in
+                (id, state.producers.entries[id]?.epoch ?? 0, first)
+            }
+        }
     }
 
     /// Every offset below this is on stable storage (see `PartitionLog.syncedOffset`).
@@ -87,6 +143,9 @@ public final class Partition: Sendable {
                     header = try RecordBatchHeader(parsing: records, at: position)
                 } catch {
                     return (failure(.corruptMessage, "\(error)"), [])
+                }
+                if header.isControl {
+                    return (failure(.invalidRecord, "control batches are written by the transaction coordinator, not by clients"), [])
                 }
                 if header.totalSize > maxMessageBytes {
                     return (failure(.messageTooLarge, "batch of \(header.totalSize) bytes exceeds max.message.bytes \(maxMessageBytes)"), [])
@@ -119,6 +178,7 @@ public final class Partition: Sendable {
             }
             for batch in info.batches {
                 state.producers.record(batch, baseOffset: batch.baseOffset)
+                state.transactions.record(batch, marker: nil)
             }
             let waiters = state.waiters
             state.waiters.removeAll()
@@ -128,19 +188,72 @@ public final class Partition: Sendable {
         return result
     }
 
-    /// Whole batches from the one containing `offset`, with the offsets the Fetch response reports.
-    func read(from offset: Int64, maxBytes: Int) throws -> (records: ByteBuffer, offsets: Offsets) {
-        try self.state.withLock { state in
-            let records = try state.log.read(from: offset, maxBytes: maxBytes)
-            return (records, Offsets(logStart: state.log.logStartOffset, logEnd: state.log.logEndOffset))
+    /// Writes a COMMIT or ABORT marker for `producerId` (the coordinator's part of EndTxn, or
+    /// WriteTxnMarkers). The LSO moves past the transaction, and parked fetches wake to see it.
+    func appendMarker(_ marker: EndTransactionMarker, producerId: Int64, epoch: Int16, now: Int64) -> AppendResult {
+        let batch = marker.batch(producerId: producerId, producerEpoch: epoch, timestamp: now)
+        let (result, waiters) = self.state.withLock { state -> (AppendResult, [FetchWaiter]) in
+            let logStart = state.log.logStartOffset
+            guard let header = try? RecordBatchHeader(parsing: batch, at: batch.readerIndex) else {
+                return (AppendResult(error: .corruptMessage, baseOffset: -1, logStartOffset: logStart, message: "bad marker"), [])
+            }
+            if case .reject(let code) = state.producers.check(header) {
+                return (AppendResult(error: code, baseOffset: -1, logStartOffset: logStart,
+                                     message: "marker epoch \(epoch) is older than the producer's"), [])
+            }
+            let info: LogAppendInfo
+            do {
+                info = try state.log.append(batch, now: now)
+            } catch {
+                return (AppendResult(error: .kafkaStorageError, baseOffset: -1, logStartOffset: logStart, message: "\(error)"), [])
+            }
+            for appended in info.batches {
+                state.producers.record(appended, baseOffset: appended.baseOffset, marker: marker)
+                state.transactions.record(appended, marker: marker)
+            }
+            let waiters = state.waiters
+            state.waiters.removeAll()
+            return (AppendResult(error: .none, baseOffset: info.firstOffset, logStartOffset: logStart, message: nil), waiters)
         }
+        for waiter in waiters { waiter.wake() }
+        return result
     }
 
-    /// As `read`, with large reads as file regions (see `PartitionLog.readChunk`).
-    func readChunk(from offset: Int64, maxBytes: Int, minimumFileBytes: Int) throws -> (records: LogChunk, offsets: Offsets) {
+    /// What a Fetch gets, in one look at the log: whole batches from the one holding `offset`; for
+    /// read_committed only those below the LSO (LSOs fall on batch boundaries), with the aborted
+    /// transactions among them, which the consumer drops. Stable data (no open transaction, no
+    /// aborted one at or past `offset`) keeps the zero-copy path when `minimumFileBytes` is given.
+    func fetch(from offset: Int64, maxBytes: Int, minimumFileBytes: Int?, readCommitted: Bool) throws
+        -> (records: LogChunk, offsets: Offsets, aborted: [PartitionTransactions.Aborted])
+    {
         try self.state.withLock { state in
-            let records = try state.log.readChunk(from: offset, maxBytes: maxBytes, minimumFileBytes: minimumFileBytes)
-            return (records, Offsets(logStart: state.log.logStartOffset, logEnd: state.log.logEndOffset))
+            let offsets = Self.offsets(of: state)
+            let stable = state.transactions.ongoing.isEmpty
+                && state.transactions.abortedTransactions(from: offset, to: Int64.max).isEmpty
+            guard readCommitted, !stable else {
+                if let minimumFileBytes {
+                    return (try state.log.readChunk(from: offset, maxBytes: maxBytes, minimumFileBytes: minimumFileBytes), offsets, [])
+                }
+                return (.bytes(try state.log.read(from: offset, maxBytes: maxBytes)), offsets, [])
+            }
+            guard offset < offsets.lastStable else {
+                if offset < offsets.logStart || offset > offsets.logEnd {
+                    throw LogError.offsetOutOfRange(requested: offset, logStart: offsets.logStart, logEnd: offsets.logEnd)
+                }
+                return (.bytes(ByteBuffer()), offsets, [])
+            }
+            var records = try state.log.read(from: offset, maxBytes: maxBytes)
+            var position = records.readerIndex
+            var end = offset
+            while position < records.writerIndex,
+                  let header = try? RecordBatchHeader(parsing: records, at: position),
+                  header.baseOffset < offsets.lastStable
+            {
+                position += header.totalSize
+                end = header.lastOffset + 1
+            }
+            records.moveWriterIndex(to: position)
+            return (.bytes(records), offsets, state.transactions.abortedTransactions(from: offset, to: end))
         }
     }
 
@@ -166,6 +279,7 @@ public final class Partition: Sendable {
     func deleteRecords(before offset: Int64) throws -> Int64 {
         try self.state.withLock { state in
             try state.log.deleteRecords(before: offset)
+            state.transactions.dropAborted(below: state.log.logStartOffset)
             return state.log.logStartOffset
         }
     }
@@ -175,6 +289,7 @@ public final class Partition: Sendable {
         try self.flush(beginningWith: { try $0.log.beginFlushIfDue(now: now) })
         try self.state.withLock { state in
             _ = try state.log.enforceRetention(now: now)
+            state.transactions.dropAborted(below: state.log.logStartOffset)
         }
     }
 
@@ -285,7 +400,8 @@ public final class Partition: Sendable {
         }
         for waiter in waiters { waiter.wake() }
         let (closed, syncWaiters) = self.state.withLock { state -> (Result<Void, any Error>, [SyncWaiter]) in
-            let snapshot = ProducerStateSnapshot(table: state.producers, logEndOffset: state.log.logEndOffset)
+            let snapshot = ProducerStateSnapshot(table: state.producers, transactions: state.transactions,
+                                                 logEndOffset: state.log.logEndOffset)
             let directory = state.log.directory
             let closed = Result {
                 try state.log.close()

@@ -14,17 +14,23 @@ struct ProducerStateSnapshot: Codable, Equatable {
         var lastSequence: Int32
         /// `[firstSequence, lastSequence, baseOffset]` of the batches kept for duplicate detection.
         var batches: [[Int64]]
+        var lastTimestamp: Int64?
+        var coordinatorEpoch: Int32?
     }
 
     var logEndOffset: Int64
     var producers: [Producer]
+    /// The partition's transactions (absent in snapshots written before transactions existed).
+    var transactions: PartitionTransactions?
 
-    init(table: ProducerStateTable, logEndOffset: Int64) {
+    init(table: ProducerStateTable, transactions: PartitionTransactions = PartitionTransactions(), logEndOffset: Int64) {
         self.logEndOffset = logEndOffset
         self.producers = table.entries.sorted { $0.key < $1.key }.map { id, entry in
             Producer(producerId: id, epoch: entry.epoch, lastSequence: entry.lastSequence,
-                     batches: entry.batches.map { [Int64($0.firstSequence), Int64($0.lastSequence), $0.baseOffset] })
+                     batches: entry.batches.map { [Int64($0.firstSequence), Int64($0.lastSequence), $0.baseOffset] },
+                     lastTimestamp: entry.lastTimestamp, coordinatorEpoch: entry.coordinatorEpoch)
         }
+        self.transactions = transactions
     }
 
     /// The table, or `nil` if an entry does not make sense (then the log is read instead).
@@ -39,7 +45,8 @@ struct ProducerStateSnapshot: Codable, Equatable {
                 batches.append(.init(firstSequence: first, lastSequence: last, baseOffset: batch[2]))
             }
             entries[producer.producerId] = .init(epoch: producer.epoch, lastSequence: producer.lastSequence,
-                                                 batches: batches)
+                                                 batches: batches, lastTimestamp: producer.lastTimestamp ?? -1,
+                                                 coordinatorEpoch: producer.coordinatorEpoch ?? -1)
         }
         return ProducerStateTable(entries: entries)
     }

@@ -16,6 +16,10 @@ struct ProducerStateTable: Sendable {
         var epoch: Int16
         var lastSequence: Int32
         var batches: [BatchMetadata]
+        /// The max timestamp of its last batch (DescribeProducers reports it).
+        var lastTimestamp: Int64 = -1
+        /// The coordinator epoch of its last transaction marker, -1 before any.
+        var coordinatorEpoch: Int32 = -1
     }
 
     enum Verdict: Equatable {
@@ -33,6 +37,14 @@ struct ProducerStateTable: Sendable {
     /// Decides what to do with a batch before anything is written.
     func check(_ batch: RecordBatchHeader) -> Verdict {
         guard batch.producerId >= 0 else { return .append }
+        if batch.isControl {
+            // A transaction marker carries no sequence; an older epoch than the producer's is a
+            // fenced coordinator or a stale abort (Kafka: ProducerFencedException on the append).
+            if let entry = self.entries[batch.producerId], batch.producerEpoch < entry.epoch {
+                return .reject(.invalidProducerEpoch)
+            }
+            return .append
+        }
         guard let entry = self.entries[batch.producerId] else {
             // Unknown producer (new, or its state predates what we kept): accept any sequence, as Kafka >= 2.5 does.
             return .append
@@ -51,16 +63,31 @@ struct ProducerStateTable: Sendable {
     }
 
     /// Records a batch that was appended at `baseOffset`.
-    mutating func record(_ batch: RecordBatchHeader, baseOffset: Int64) {
+    mutating func record(_ batch: RecordBatchHeader, baseOffset: Int64, marker: EndTransactionMarker? = nil) {
         guard batch.producerId >= 0 else { return }
+        if batch.isControl {
+            // A marker written with a bumped epoch (a fenced or timed-out transaction) starts the new
+            // epoch: the producer's next batch must begin at sequence 0.
+            var entry = self.entries[batch.producerId] ?? Entry(epoch: batch.producerEpoch, lastSequence: -1, batches: [])
+            if batch.producerEpoch != entry.epoch {
+                entry = Entry(epoch: batch.producerEpoch, lastSequence: -1, batches: [])
+            }
+            entry.lastTimestamp = batch.maxTimestamp
+            if let marker { entry.coordinatorEpoch = marker.coordinatorEpoch }
+            self.entries[batch.producerId] = entry
+            return
+        }
         let metadata = BatchMetadata(firstSequence: batch.baseSequence, lastSequence: batch.lastSequence, baseOffset: baseOffset)
         if var entry = self.entries[batch.producerId], entry.epoch == batch.producerEpoch {
             entry.lastSequence = batch.lastSequence
             entry.batches.append(metadata)
             if entry.batches.count > Self.batchesRetained { entry.batches.removeFirst() }
+            entry.lastTimestamp = batch.maxTimestamp
             self.entries[batch.producerId] = entry
         } else {
-            self.entries[batch.producerId] = Entry(epoch: batch.producerEpoch, lastSequence: batch.lastSequence, batches: [metadata])
+            let coordinatorEpoch = self.entries[batch.producerId]?.coordinatorEpoch ?? -1
+            self.entries[batch.producerId] = Entry(epoch: batch.producerEpoch, lastSequence: batch.lastSequence, batches: [metadata],
+                                                   lastTimestamp: batch.maxTimestamp, coordinatorEpoch: coordinatorEpoch)
         }
     }
 }

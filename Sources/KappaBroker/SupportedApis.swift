@@ -18,6 +18,21 @@ public enum SupportedApis {
         .offsetForLeaderEpoch: 2...4,
         .describeConfigs: 1...4,
         .createPartitions: 0...3,
+        // Transactions. AddPartitionsToTxn stops at 3 and EndTxn/AddOffsetsToTxn/TxnOffsetCommit at 3:
+        // v4/v5 are KIP-890's (batched, broker-verified, epoch bumped on every EndTxn), which
+        // Kafka 3.x clients never send; librdkafka 2.0-2.16 sends AddPartitionsToTxn/AddOffsetsToTxn
+        // v0, EndTxn v1, TxnOffsetCommit v3; kafka-python 3 caps them at 3; aiokafka sends v0.
+        // InitProducerId stays at 4 (v5 is KIP-890 too).
+        .addPartitionsToTxn: 0...3,
+        .addOffsetsToTxn: 0...3,
+        .endTxn: 0...3,
+        .txnOffsetCommit: 0...3,
+        // What kafka-transactions.sh abort sends to end a hanging transaction.
+        .writeTxnMarkers: 0...1,
+        // KIP-664 admin views, the versions Kafka 3.x serves (ListTransactions v1: KIP-994's duration filter).
+        .describeTransactions: 0...0,
+        .listTransactions: 0...1,
+        .describeProducers: 0...0,
         // Classic consumer groups. librdkafka only enables its balanced consumer when the low versions
         // (FindCoordinator 0, OffsetCommit 1-2, JoinGroup 0, ...) are inside these ranges.
         .findCoordinator: 0...3,

@@ -16,4 +16,10 @@ public enum TopicName {
     }
 
     public static func isValid(_ name: String) -> Bool { Self.validationError(name) == nil }
+
+    /// Kafka's internal topics: the broker keeps its own state in them, clients cannot create or
+    /// produce to them.
+    public static let internalTopics: Set<String> = ["__consumer_offsets", "__transaction_state"]
+
+    public static func isInternal(_ name: String) -> Bool { Self.internalTopics.contains(name) }
 }

@@ -60,6 +60,8 @@ final class TopicRegistry: Sendable {
     @discardableResult
     func create(name: String, partitions: Int32, configs: [String: String], validateOnly: Bool = false) throws -> Topic {
         if let why = TopicName.validationError(name) { throw CreateError.invalid(.invalidTopic, why) }
+        // The broker's own state lives there (Kafka answers TOPIC_ALREADY_EXISTS: they always exist).
+        if TopicName.isInternal(name) { throw CreateError.exists }
         guard partitions > 0 else {
             throw CreateError.invalid(.invalidPartitions, "number of partitions must be larger than 0")
         }

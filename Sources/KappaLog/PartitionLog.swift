@@ -593,6 +593,31 @@ public final class PartitionLog: @unchecked Sendable {
         }
     }
 
+    /// As `forEachBatchHeader`, with the marker of each control batch (read from the file, since a
+    /// header does not say whether it commits or aborts). Rebuilds the transaction state of a
+    /// partition after a crash; control batches are one record each, so they cost little to read.
+    public func forEachBatchHeaderAndMarker(_ body: (RecordBatchHeader, EndTransactionMarker?) throws -> Void) rethrows {
+        guard !self.isClosed else { return }
+        for segment in self.segments {
+            var cursor = BatchCursor(file: segment.log, from: 0)
+            while true {
+                let step: BatchCursor.Step
+                do {
+                    step = try cursor.next(verifyCRC: false)
+                } catch {
+                    self.logger.error("scanning \(segment.name) failed: \(error)")
+                    return
+                }
+                guard case .batch(let header, let position) = step else { break }
+                var marker: EndTransactionMarker?
+                if header.isControl, let bytes = try? segment.read(from: position, maxBytes: header.totalSize, atLeastOne: true).0 {
+                    marker = EndTransactionMarker.parse(batch: bytes, at: bytes.readerIndex)
+                }
+                try body(header, marker)
+            }
+        }
+    }
+
     /// Syncs unsynced data, closes all files and releases the directory lock. Later calls do nothing.
     public func close() throws {
         guard !self.isClosed else { return }

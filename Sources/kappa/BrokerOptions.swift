@@ -34,6 +34,9 @@ struct BrokerOptions: ParsableArguments {
     @Option(name: .long, help: "How long a new consumer group waits for more members before its first rebalance, in ms.")
     var groupInitialRebalanceDelayMs: Int64 = 300
 
+    @Option(name: .long, help: "The longest transaction.timeout.ms a transactional producer may ask for, in ms (Kafka's transaction.max.timeout.ms).")
+    var transactionMaxTimeoutMs: Int32 = 900_000
+
     @Option(name: .long, help: ArgumentHelp(
         "Require SASL authentication, with the users in this TOML file (manage it with 'kappa users').",
         valueName: "file"))
@@ -66,6 +69,7 @@ struct BrokerOptions: ParsableArguments {
         }
         guard self.defaultPartitions > 0 else { throw ValidationError("--default-partitions must be at least 1") }
         guard self.groupInitialRebalanceDelayMs >= 0 else { throw ValidationError("--group-initial-rebalance-delay-ms must be >= 0") }
+        guard self.transactionMaxTimeoutMs > 0 else { throw ValidationError("--transaction-max-timeout-ms must be positive") }
         guard self.segmentBytes >= 1024 else { throw ValidationError("--segment-bytes must be at least 1024") }
         guard (self.tlsCert == nil) == (self.tlsKey == nil) else {
             throw ValidationError("--tls-cert and --tls-key go together")

@@ -49,6 +49,7 @@ struct EmbeddedBroker {
         config.log.segmentBytes = options.segmentBytes
         config.log.retentionMs = options.retentionHours < 0 ? nil : options.retentionHours * 3_600_000
         config.groups.initialRebalanceDelayMs = options.groupInitialRebalanceDelayMs
+        config.transactions.maxTimeoutMs = options.transactionMaxTimeoutMs
         config.fetchMaxBytes = options.fetchMaxBytes
 
         let security = try Self.security(options)

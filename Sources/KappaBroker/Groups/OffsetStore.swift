@@ -33,12 +33,18 @@ final class OffsetStore: Sendable {
         var e: Int32?
         var m: String?
         var ts: Int64?
-        /// "commit" (default), "delete" (one partition) or "delete-group".
+        /// "commit" (default), "delete" (one partition), "delete-group"; for transactions "txn"
+        /// (an offset staged by producer `x`), "txn-commit" and "txn-abort" (its outcome).
         var op: String?
+        /// The producer id of a transactional line.
+        var x: Int64?
     }
 
     private struct State {
         var offsets: [String: [Key: Committed]] = [:]
+        /// Offsets committed inside open transactions (TxnOffsetCommit), by producer id then group:
+        /// invisible to OffsetFetch until the transaction commits, dropped if it aborts.
+        var pending: [Int64: [String: [Key: Committed]]] = [:]
         var fd: Int32 = -1
         var dirty = false
     }
@@ -74,6 +80,46 @@ final class OffsetStore: Sendable {
             }
         }
     }
+
+    /// Stages offsets of an open transaction; durable like a commit, visible only once `complete`d.
+    func stage(producerId: Int64, group: String, _ commits: [(Key, Committed)]) throws {
+        try self.state.withLock { state in
+            var lines = ""
+            for (key, value) in commits {
+                lines += Self.encode(Line(g: group, t: key.topic, p: key.partition, o: value.offset, e: value.leaderEpoch,
+                                          m: value.metadata, ts: value.commitTimestamp, op: "txn", x: producerId))
+            }
+            try self.append(lines, state: &state)
+            for (key, value) in commits {
+                state.pending[producerId, default: [:]][group, default: [:]][key] = value
+            }
+        }
+    }
+
+    /// Ends the staged offsets of `producerId`'s transaction: committed ones become the groups'
+    /// offsets, aborted ones are forgotten. Returns the groups whose offsets it committed.
+    @discardableResult
+    func complete(producerId: Int64, commit: Bool) throws -> [String] {
+        try self.state.withLock { state in
+            guard let staged = state.pending[producerId] else { return [] }
+            try self.append(Self.encode(Line(g: "", op: commit ? "txn-commit" : "txn-abort", x: producerId)), state: &state)
+            state.pending.removeValue(forKey: producerId)
+            guard commit else { return [] }
+            for (group, entries) in staged {
+                for (key, value) in entries { state.offsets[group, default: [:]][key] = value }
+            }
+            return staged.keys.sorted()
+        }
+    }
+
+    /// Whether an open transaction has staged an offset for this group and partition (OffsetFetch
+    /// with require_stable then answers UNSTABLE_OFFSET_COMMIT).
+    func hasPending(group: String, key: Key) -> Bool {
+        self.state.withLock { state in state.pending.values.contains { $0[group]?[key] != nil } }
+    }
+
+    /// Producer ids with staged offsets.
+    var pendingProducerIds: [Int64] { self.state.withLock { Array($0.pending.keys).sorted() } }
 
     func delete(group: String, keys: [Key]) throws {
         try self.state.withLock { state in
@@ -167,6 +213,7 @@ final class OffsetStore: Sendable {
     private func load() throws {
         guard let path = self.path else { return }
         var offsets: [String: [Key: Committed]] = [:]
+        var pending: [Int64: [String: [Key: Committed]]] = [:]
         if let data = FileManager.default.contents(atPath: path) {
             var good = 0
             var lineCount = 0
@@ -189,6 +236,19 @@ final class OffsetStore: Sendable {
                     offsets.removeValue(forKey: line.g)
                 case "delete":
                     if let t = line.t, let p = line.p { offsets[line.g]?.removeValue(forKey: Key(topic: t, partition: p)) }
+                case "txn":
+                    if let x = line.x, let t = line.t, let p = line.p, let o = line.o {
+                        pending[x, default: [:]][line.g, default: [:]][Key(topic: t, partition: p)] =
+                            Committed(offset: o, leaderEpoch: line.e ?? -1, metadata: line.m, commitTimestamp: line.ts ?? 0)
+                    }
+                case "txn-commit":
+                    if let x = line.x, let staged = pending.removeValue(forKey: x) {
+                        for (group, entries) in staged {
+                            for (key, value) in entries { offsets[group, default: [:]][key] = value }
+                        }
+                    }
+                case "txn-abort":
+                    if let x = line.x { pending.removeValue(forKey: x) }
                 default:
                     if let t = line.t, let p = line.p, let o = line.o {
                         offsets[line.g, default: [:]][Key(topic: t, partition: p)] =
@@ -216,11 +276,21 @@ final class OffsetStore: Sendable {
                                          m: value.metadata, ts: value.commitTimestamp, op: nil))
             }
         }
+        // Offsets of transactions still open stay staged: their outcome comes later.
+        for (producerId, groups) in pending.sorted(by: { $0.key < $1.key }) {
+            for (group, entries) in groups.sorted(by: { $0.key < $1.key }) {
+                for (key, value) in entries.sorted(by: { $0.key < $1.key }) {
+                    text += Self.encode(Line(g: group, t: key.topic, p: key.partition, o: value.offset, e: value.leaderEpoch,
+                                             m: value.metadata, ts: value.commitTimestamp, op: "txn", x: producerId))
+                }
+            }
+        }
         try AtomicFile.write(Data(text.utf8), to: path)
         let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard fd >= 0 else { throw OffsetStoreError.write("open \(path): \(String(cString: strerror(errno)))") }
         self.state.withLock { state in
             state.offsets = offsets
+            state.pending = pending
             state.fd = fd
         }
     }

@@ -26,6 +26,7 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
     case addPartitionsToTxn = 24
     case addOffsetsToTxn = 25
     case endTxn = 26
+    case writeTxnMarkers = 27
     case txnOffsetCommit = 28
     case describeConfigs = 32
     case alterConfigs = 33
@@ -65,6 +66,7 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
         case .addPartitionsToTxn: return "AddPartitionsToTxn"
         case .addOffsetsToTxn: return "AddOffsetsToTxn"
         case .endTxn: return "EndTxn"
+        case .writeTxnMarkers: return "WriteTxnMarkers"
         case .txnOffsetCommit: return "TxnOffsetCommit"
         case .describeConfigs: return "DescribeConfigs"
         case .alterConfigs: return "AlterConfigs"
@@ -106,6 +108,7 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
         case .addPartitionsToTxn: return AddPartitionsToTxnRequest.self
         case .addOffsetsToTxn: return AddOffsetsToTxnRequest.self
         case .endTxn: return EndTxnRequest.self
+        case .writeTxnMarkers: return WriteTxnMarkersRequest.self
         case .txnOffsetCommit: return TxnOffsetCommitRequest.self
         case .describeConfigs: return DescribeConfigsRequest.self
         case .alterConfigs: return AlterConfigsRequest.self
@@ -147,6 +150,7 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
         case .addPartitionsToTxn: return AddPartitionsToTxnResponse.self
         case .addOffsetsToTxn: return AddOffsetsToTxnResponse.self
         case .endTxn: return EndTxnResponse.self
+        case .writeTxnMarkers: return WriteTxnMarkersResponse.self
         case .txnOffsetCommit: return TxnOffsetCommitResponse.self
         case .describeConfigs: return DescribeConfigsResponse.self
         case .alterConfigs: return AlterConfigsResponse.self
