@@ -401,7 +401,8 @@ def ctp_main(config: dict) -> int:
                     emit("consume_error", error=str(m.error()))
                 else:
                     good.append(m)
-            if not good:
+            positions = [tp for tp in consumer.position(consumer.assignment()) if tp.offset >= 0]
+            if not good and not any(tp.offset > committed_to.get(tp.partition, 0) for tp in positions):
                 if time.monotonic() - last_check > 1.0:
                     last_check = time.monotonic()
                     got = fetch_committed()
@@ -409,6 +410,8 @@ def ctp_main(config: dict) -> int:
                         emit("committed_offsets", offsets=got)
                         committed_to = got
                 continue
+            # (no records but positions ahead of the committed offsets, e.g. past a commit marker:
+            # a transaction of offsets only)
             txn_no += 1
             tag = f"{producer_no}.{txn_no}"
             commit_called = False
@@ -422,7 +425,6 @@ def ctp_main(config: dict) -> int:
                             break
                         except BufferError:
                             producer.poll(0.05)
-                positions = [tp for tp in consumer.position(consumer.assignment()) if tp.offset >= 0]
                 producer.send_offsets_to_transaction(positions, consumer.consumer_group_metadata(),
                                                      max(1.0, min(30.0, left())))
                 commit_called = True
