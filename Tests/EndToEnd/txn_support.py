@@ -267,6 +267,9 @@ class TcpProxy:
 # ----------------------------------------------------------------------------------------------
 # Transactional consume-transform-produce application (confluent-kafka), run as a subprocess
 
+API_TIMEOUT = 10.0  # seconds for one transactional API call of the application
+
+
 def ctp_command(config: dict) -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), "ctp", json.dumps(config)]
 
@@ -327,6 +330,34 @@ def ctp_main(config: dict) -> int:
                          "session.timeout.ms": 10000, "heartbeat.interval.ms": 1000,
                          "max.poll.interval.ms": 60000})
     producer_no = 0
+    abandoned = []  # producers left behind in a call that never returned (see guarded)
+
+    class Hung(Exception):
+        pass
+
+    def guarded(what: str, fn, timeout: float):
+        """fn(timeout) in a thread; raises Hung if it has not returned 10 s after its timeout.
+        librdkafka's send_offsets_to_transaction() can block past its timeout when the group
+        coordinator's connection goes down at the wrong moment (librdkafka issue #5456: the
+        coordinator request's timeout is never checked); the application then gives the producer
+        up as it would a fenced one."""
+        result = {}
+
+        def run():
+            try:
+                result["ok"] = fn(timeout)
+            except BaseException as e:  # handed to the caller
+                result["exc"] = e
+
+        t = threading.Thread(target=run, name=what, daemon=True)
+        t.start()
+        t.join(timeout + 10)
+        if t.is_alive():
+            emit("hung", call=what, after_s=timeout + 10)
+            raise Hung(what)
+        if "exc" in result:
+            raise result["exc"]
+        return result.get("ok")
 
     def new_producer():
         nonlocal producer_no
@@ -336,7 +367,7 @@ def ctp_main(config: dict) -> int:
                       "message.timeout.ms": config.get("txn_timeout_ms", 20000)})
         while True:
             try:
-                p.init_transactions(max(1.0, min(30.0, left())))
+                p.init_transactions(max(1.0, min(API_TIMEOUT, left())))
                 emit("producer", n=producer_no)
                 return p
             except KafkaException as e:
@@ -425,12 +456,14 @@ def ctp_main(config: dict) -> int:
                             break
                         except BufferError:
                             producer.poll(0.05)
-                producer.send_offsets_to_transaction(positions, consumer.consumer_group_metadata(),
-                                                     max(1.0, min(30.0, left())))
+                metadata = consumer.consumer_group_metadata()
+                guarded("send_offsets_to_transaction",
+                        lambda t: producer.send_offsets_to_transaction(positions, metadata, t),
+                        max(1.0, min(API_TIMEOUT, left())))
                 commit_called = True
                 while True:
                     try:
-                        producer.commit_transaction(max(1.0, min(30.0, left())))
+                        guarded("commit_transaction", producer.commit_transaction, max(1.0, min(API_TIMEOUT, left())))
                         break
                     except KafkaException as e:
                         err = e.args[0]
@@ -454,8 +487,13 @@ def ctp_main(config: dict) -> int:
                 else:
                     while True:
                         try:
-                            producer.abort_transaction(max(1.0, min(30.0, left())))
+                            guarded("abort_transaction", producer.abort_transaction, max(1.0, min(API_TIMEOUT, left())))
                             emit("aborted", tag=tag, why="abortable")
+                            break
+                        except Hung:
+                            emit("unknown" if commit_called else "aborted", tag=tag, why="abort hung")
+                            abandoned.append(producer)
+                            producer = new_producer()
                             break
                         except KafkaException as e2:
                             err2 = e2.args[0]
@@ -467,9 +505,15 @@ def ctp_main(config: dict) -> int:
                             producer = new_producer()
                             break
                 committed_to = {**{p: 0 for p in ends}, **rewind()}
+            except Hung:
+                emit("unknown" if commit_called else "aborted", tag=tag, why="hung")
+                abandoned.append(producer)
+                producer = new_producer()
+                committed_to = {**{p: 0 for p in ends}, **rewind()}
             if pace:
                 time.sleep(pace)
-        emit("done", committed_to=committed_to, producers=producer_no, transactions=txn_no)
+        emit("done", committed_to=committed_to, producers=producer_no, transactions=txn_no,
+             abandoned=len(abandoned))
         return 0
     finally:
         consumer.close()
