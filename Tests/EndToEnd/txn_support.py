@@ -321,8 +321,13 @@ def ctp_main(config: dict) -> int:
             sys.stderr.write(f"{time.monotonic():.3f} {name} {log}\n")
         return cb
 
+    # metadata.recovery.strategy none: when its only broker is down, librdkafka (2.10+) otherwise
+    # "re-bootstraps", decommissioning the broker handle that its coordinator cache still points
+    # at, and send_offsets_to_transaction() then waits for that handle forever (librdkafka issues
+    # #5511 and #5456; seen here after nearly every broker kill). guarded() stays as a safety net.
     common = {"bootstrap.servers": bootstrap, "reconnect.backoff.ms": 20, "reconnect.backoff.max.ms": 500,
-              "retry.backoff.ms": 50, "socket.connection.setup.timeout.ms": 5000}
+              "retry.backoff.ms": 50, "socket.connection.setup.timeout.ms": 5000,
+              "metadata.recovery.strategy": config.get("metadata_recovery", "none")}
     if debug:
         common["debug"] = debug
     consumer = Consumer({**common, "group.id": config["group"], "isolation.level": "read_committed",
