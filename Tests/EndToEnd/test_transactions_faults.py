@@ -286,16 +286,16 @@ def test_open_transaction_of_a_killed_producer_is_aborted_at_its_timeout(broker,
 @pytest.mark.soak
 @pytest.mark.timeout(3600 if SOAK else 200)
 def test_connections_cut_at_random_moments(kappa_factory, tmp_path):
-    n, max_cuts = (20_000, 600) if SOAK else (1_500, 40)
+    n, max_cuts = (20_000, 1500) if SOAK else (1_500, 60)
     broker_port = free_port()
     proxy = TcpProxy(("127.0.0.1", broker_port), seed=SEED).start()
     try:
         b = kappa_factory(port=broker_port, args=["--advertise", proxy.address])
         deadline_s = 3000 if SOAK else 150
-        proc, journal, config, expected, log = run_app(proxy.address, tmp_path, n, deadline_s, "cut", pace_s=0.02)
+        proc, journal, config, expected, log = run_app(proxy.address, tmp_path, n, deadline_s, "cut", pace_s=0.05)
         connections_before = proxy.connections
         started = time.monotonic()
-        proxy.start_chaos(0.1, 0.8, max_cuts=max_cuts, max_seconds=deadline_s - 30)
+        proxy.start_chaos(0.05, 0.4, max_cuts=max_cuts, max_seconds=deadline_s - 30)
         finish_app(proc, journal, log, deadline_s + 30)
         proxy.stop_chaos()
         b.assert_alive()
