@@ -70,9 +70,10 @@ let package = Package(
         ]),
         // librdkafka 2.0.x headers for the dashboard's Kafka client (apt: librdkafka-dev).
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
-        // A small Swift client over librdkafka: admin, producer, group consumer, paged reader.
+        // A small Swift client over librdkafka: admin, producer, group consumer, paged reader; plus a raw
+        // Kafka protocol client (KappaWire codecs) for the transaction admin APIs librdkafka 2.0 lacks.
         .target(name: "KappaClient", dependencies: [
-            "CRdKafka",
+            "CRdKafka", "KappaWire", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "KappaWireTests", dependencies: [

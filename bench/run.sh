@@ -31,13 +31,21 @@
 #   BENCH_DASH_IDLE_SECONDS  measured idle seconds (default 20: a clock tick is 0.05% of a core)
 #   BENCH_MICRO            1 = run kappa-microbench first (default), 0 = skip it
 #   BENCH_ONLY             run only these phases (space/comma list of micro, main,
-#                          scale, durable, dashboard; main = produce/consume/latency/
+#                          scale, durable, txn, dashboard; main = produce/consume/latency/
 #                          CPU/RSS); e.g. BENCH_ONLY=scale for quick scale iteration
 #   BENCH_SCALE            0 = skip the scale phase (default 1)
 #   BENCH_SCALE_RUNS       repetitions of every scale configuration; rows are the
 #                          median (default 5)
 #   BENCH_SCALE_MESSAGES   records per scale run (default 2000000)
 #   BENCH_SCALE_PARTITIONS / BENCH_SCALE_CONNECTIONS  (default "1 8 64" / "1 8 32")
+#   BENCH_TXN              0 = skip the transactions phase (default 1)
+#   BENCH_TXN_RUNS         repetitions of every transactional/idempotent produce
+#                          configuration; rows are the median (default 5)
+#   BENCH_TXN_COUNT / BENCH_TXN_RECORDS  transactions per throughput run / records
+#                          per transaction (default 1000 / 1000)
+#   BENCH_TXN_PARTITIONS   partition counts for the throughput rows (default "1 8")
+#   BENCH_TXN_LAT_COUNT / BENCH_TXN_LAT_RECORDS  transactions / records per
+#                          transaction of the EndTxn latency runs (default 500 / 10)
 #   MICROBENCH_BIN         microbenchmark binary (default .build/release/kappa-microbench)
 set -uo pipefail
 
@@ -74,8 +82,8 @@ die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
 ONLY=${BENCH_ONLY:-}; ONLY=${ONLY//,/ }
 for p in $ONLY; do
-    case $p in micro | main | scale | durable | dashboard) ;;
-    *) die "BENCH_ONLY: unknown phase '$p' (micro main scale durable dashboard)" ;; esac
+    case $p in micro | main | scale | durable | txn | dashboard) ;;
+    *) die "BENCH_ONLY: unknown phase '$p' (micro main scale durable txn dashboard)" ;; esac
 done
 phase_on() { [[ -z ${ONLY// /} || " $ONLY " == *" $1 "* ]]; }
 phase_on dashboard || DASHBOARD=0
@@ -124,7 +132,7 @@ build_tools() {
             "$perf_c" $rk_flags || die "building rdkafka_performance failed"
     fi
     local t
-    for t in latency mktopic rateprod multiprod; do
+    for t in latency mktopic rateprod multiprod txnprod; do
         if [[ ! -x $TOOLS_DIR/$t || $BENCH_DIR/$t.c -nt $TOOLS_DIR/$t || $BENCH_DIR/tool_conf.h -nt $TOOLS_DIR/$t ]]; then
             # shellcheck disable=SC2086
             gcc -O2 -Wall -o "$TOOLS_DIR/$t" "$BENCH_DIR/$t.c" $rk_flags -lpthread \
@@ -410,31 +418,47 @@ bench_target() { # label bootstrap pid
     return 0
 }
 
-run_kappa_like() { # label kind(kappa|peer)
-    local L=$1 kind=$2 port data logf
+# start_target label kind(kappa|peer) name logf [extra kappa args...]: a fresh kappa (or the
+# peer from PEER_CMD) on a free port with a data directory of its own -> SERVER_PID,
+# SERVER_BOOTSTRAP; returns 1 if it did not come up
+start_target() {
+    local L=$1 kind=$2 name=$3 logf=$4 port data; shift 4
     port=$(free_port)
-    data=$(mktemp -d "${BENCH_DATA_ROOT:-${TMPDIR:-/tmp}}/kappa-bench-$L.XXXXXX")
+    data=$(mktemp -d "${BENCH_DATA_ROOT:-${TMPDIR:-/tmp}}/kappa-bench-$name.XXXXXX")
     TMP_DIRS+=("$data")
-    logf=$LOG_DIR/$L-server.log
     if [[ $kind == kappa ]]; then
         [[ -x $KAPPA_BIN ]] || die "broker binary $KAPPA_BIN not found (build with: swift build -c release)"
-        log "$L: starting $KAPPA_BIN broker --listen 127.0.0.1:$port --data-dir $data $KAPPA_ARGS"
+        log "$L: starting $KAPPA_BIN broker --listen 127.0.0.1:$port --data-dir $data${*:+ $*} $KAPPA_ARGS"
         # shellcheck disable=SC2086
-        start_server "$L" "$port" "$logf" "$KAPPA_BIN" broker --listen "127.0.0.1:$port" \
-            --data-dir "$data" $KAPPA_ARGS || { fail "$L: broker failed to start (see $logf)"; R[$L:dead]=1; return 1; }
+        start_server "$name" "$port" "$logf" "$KAPPA_BIN" broker --listen "127.0.0.1:$port" \
+            --data-dir "$data" "$@" $KAPPA_ARGS
     else
         local cmd=${PEER_CMD//\{port\}/$port}
         cmd=${cmd//\{dir\}/$data}
         log "$L: starting: $cmd"
-        start_server "$L" "$port" "$logf" bash -c "exec $cmd" || { fail "$L: failed to start (see $logf)"; R[$L:dead]=1; return 1; }
+        start_server "$name" "$port" "$logf" bash -c "exec $cmd"
     fi
-    local pid=$SERVER_PID
-    phase_on main && bench_target "$L" "$SERVER_BOOTSTRAP" "$pid"
-    bench_scale "$L" "$SERVER_BOOTSTRAP" "$pid"
-    log "$L: stopping (SIGTERM)"
-    stop_server "$pid" "$L"
-    [[ -n $STOP_NOTE ]] && note "$STOP_NOTE"
+}
+
+run_kappa_like() { # label kind(kappa|peer)
+    local L=$1 kind=$2 logf=$LOG_DIR/$1-server.log
+    # The main broker serves the main and scale phases; durable and txn start their own.
+    if phase_on main || { [[ ${BENCH_SCALE:-1} != 0 ]] && phase_on scale; }; then
+        if ! start_target "$L" "$kind" "$L" "$logf"; then
+            if [[ $kind == kappa ]]; then fail "$L: broker failed to start (see $logf)"
+            else fail "$L: failed to start (see $logf)"; fi
+            R[$L:dead]=1
+            return 1
+        fi
+        local pid=$SERVER_PID
+        phase_on main && bench_target "$L" "$SERVER_BOOTSTRAP" "$pid"
+        bench_scale "$L" "$SERVER_BOOTSTRAP" "$pid"
+        log "$L: stopping (SIGTERM)"
+        stop_server "$pid" "$L"
+        [[ -n $STOP_NOTE ]] && note "$STOP_NOTE"
+    fi
     [[ $kind == kappa ]] && bench_durable "$L"
+    bench_txn "$L" "$kind"
     return 0
 }
 
@@ -692,6 +716,189 @@ PY
     return 0
 }
 
+# Transactions (issue 11 acceptance 6): transactional produce throughput, transactions of
+# TXN_RECORDS (1,000) records over 1 and 8 partitions, against idempotent produce of the same
+# records on the same broker in the same run (goal: txn >= 0.8x idempotent); and EndTxn latency
+# with the default flush and with --flush always. All from bench/txnprod (one producer handle,
+# acks=all as idempotence requires, linger.ms=5, records round robin over the partitions, so
+# every transaction touches every partition). A fresh broker for the phase (default flush),
+# then, for kappa, a second one with --flush always for the EndTxn rows only. Every
+# throughput configuration runs TXN_RUNS times, interleaved (run 1 of every configuration,
+# then run 2, ...; within a run txn and idempotent alternate which goes first), rows = median.
+# EndTxn = rd_kafka_commit_transaction timed alone after rd_kafka_flush has had every record
+# of the transaction acknowledged: the EndTxn round trip (the coordinator writing the commit
+# markers and, with --flush always, syncing them), TXN_LAT_COUNT transactions of
+# TXN_LAT_RECORDS records to one partition, back to back.
+read -r -a TXN_PARTITIONS <<<"${BENCH_TXN_PARTITIONS:-1 8}"
+TXN_RUNS=${BENCH_TXN_RUNS:-5}
+TXN_COUNT=${BENCH_TXN_COUNT:-1000}
+TXN_RECORDS=${BENCH_TXN_RECORDS:-1000}
+TXN_LAT_COUNT=${BENCH_TXN_LAT_COUNT:-500}
+TXN_LAT_RECORDS=${BENCH_TXN_LAT_RECORDS:-10}
+txn_on() { [[ ${BENCH_TXN:-1} != 0 ]] && phase_on txn; }
+parts_word() { [[ $1 == 1 ]] && echo "1 partition" || echo "$1 partitions"; }
+declare -A TXN_UNSUPPORTED=()
+
+# txn_run bootstrap mode topic partitions transactions records broker_pid log -> TXN_LINE
+# (the RESULT line, empty if none); returns txnprod's status
+txn_run() {
+    local bs=$1 mode=$2 t=$3 n=$4 count=$5 recs=$6 pid=$7 logf=$8 rc
+    timeout -k 10 $((PHASE_TIMEOUT + 60)) "$TOOLS_DIR/txnprod" -b "$bs" -t "$t" -m "$mode" -P "$n" \
+        -T "$count" -N "$recs" -s "$MSG_SIZE" -X linger.ms=5 -D "$PHASE_TIMEOUT" ${pid:+-B "$pid"} \
+        >"$logf" 2>&1
+    rc=$?
+    TXN_LINE=$(grep '^RESULT' "$logf" | tail -n1)
+    return $rc
+}
+
+# a run that could not even set up its transactional producer on the peer: the peer does not
+# support transactions (n/a, not FAIL); returns 0 if that is what happened
+txn_peer_unsupported() { # label kind rc log
+    [[ $2 == peer && $3 == 2 && $(kv setup_error "$TXN_LINE") == 1 ]] || return 1
+    TXN_UNSUPPORTED[$1]=$(grep -m1 '^txnprod: ' "$4" | cut -c1-200)
+    note "$1: transactions not supported (n/a): ${TXN_UNSUPPORTED[$1]} (see $4)"
+    return 0
+}
+
+bench_txn_tput() { # label bootstrap pid kind
+    local L=$1 BS=$2 PID=$3 kind=$4 dir=$LOG_DIR/$1/txn r n m id rc key t line
+    id=$(date +%s)-$$
+    mkdir -p "$dir"
+    local -A runs_of=() cpu_of=() commit_of=()
+    local deleted_ok=1
+    for ((r = 1; r <= TXN_RUNS; r++)); do
+        local made=() modes=(txn idempotent)
+        ((r % 2 == 0)) && modes=(idempotent txn)
+        for n in "${TXN_PARTITIONS[@]}"; do
+            for m in "${modes[@]}"; do
+                [[ $m == txn && -n ${TXN_UNSUPPORTED[$L]:-} ]] && continue
+                key=ti_p$n; [[ $m == txn ]] && key=tx_p$n
+                t="bench-txn-$m-p$n-$id-r$r"
+                if ! timeout -k 5 60 "$TOOLS_DIR/mktopic" -b "$BS" -t "$t" -n "$n" >"$dir/mktopic-$m-p$n-r$r.log" 2>&1; then
+                    fail "$L: txn: topic with $n partition(s) not usable (see $dir/mktopic-$m-p$n-r$r.log)"
+                    runs_of[$key]+=" FAIL"
+                    continue
+                fi
+                made+=("$t")
+                line=$(grep "^TOPIC " "$dir/mktopic-$m-p$n-r$r.log")
+                [[ $(kv partitions "$line") == "$n" ]] ||
+                    note "$L: txn: topic for $(parts_word "$n") has $(kv partitions "$line") (via $(kv via "$line"))"
+                log "$L: txn run $r/$TXN_RUNS: $m produce $TXN_COUNT x $TXN_RECORDS records over $(parts_word "$n")"
+                txn_run "$BS" "$m" "$t" "$n" "$TXN_COUNT" "$TXN_RECORDS" "$PID" "$dir/$m-p$n-r$r.log"
+                rc=$?
+                if [[ $rc -eq 0 && $(kv delivered "$TXN_LINE") == $((TXN_COUNT * TXN_RECORDS)) ]]; then
+                    runs_of[$key]+=" $(kv rate "$TXN_LINE")"
+                    [[ -n $(kv broker_ticks "$TXN_LINE") ]] &&
+                        cpu_of[$key]+=" $(us_per_msg "$(kv broker_ticks "$TXN_LINE")" $((TXN_COUNT * TXN_RECORDS)))"
+                    [[ $m == txn ]] && commit_of[$key]+=" $(kv commit_p50_ms "$TXN_LINE")/$(kv commit_p99_ms "$TXN_LINE")"
+                elif [[ $m == txn ]] && txn_peer_unsupported "$L" "$kind" "$rc" "$dir/$m-p$n-r$r.log"; then
+                    :
+                else
+                    runs_of[$key]+=" FAIL"
+                    fail "$L: txn $m produce over $(parts_word "$n"), run $r: rc=$rc delivered=$(kv delivered "$TXN_LINE")/$((TXN_COUNT * TXN_RECORDS)) committed=$(kv committed "$TXN_LINE") $(grep -m1 '^txnprod:' "$dir/$m-p$n-r$r.log" | cut -c1-200) (see $dir/$m-p$n-r$r.log)"
+                fi
+            done
+        done
+        if ((${#made[@]})); then
+            local args=()
+            for t in "${made[@]}"; do args+=(-t "$t"); done
+            timeout -k 5 60 "$TOOLS_DIR/mktopic" -d -b "$BS" "${args[@]}" >"$dir/delete-r$r.log" 2>&1 || deleted_ok=0
+        fi
+    done
+    ((deleted_ok)) || note "$L: txn: deleting a run's topics failed (see $dir/delete-r*.log)"
+
+    # rows: medians (FAIL if any run failed); txn/idempotent = ratio of the two medians;
+    # the runs, their paired ratios and the broker's CPU per record in notes
+    local runs cpu med lo hi tx ti ratios i a b
+    for n in "${TXN_PARTITIONS[@]}"; do
+        for key in tx_p$n ti_p$n; do
+            [[ -n ${runs_of[$key]:-} ]] || continue
+            read -r -a runs <<<"${runs_of[$key]}"
+            local what="idempotent produce"; [[ $key == tx_* ]] && what="txn produce ($TXN_RECORDS-record transactions)"
+            if [[ " ${runs[*]} " == *" FAIL "* ]]; then
+                R[$L:$key]=FAIL
+                note "$L: $what over $(parts_word "$n"): runs ${runs[*]} msg/s"
+                continue
+            fi
+            med=$(median "${runs[@]}"); R[$L:$key]=$(printf '%.0f' "$med")
+            lo=$(printf '%s\n' "${runs[@]}" | sort -n | head -n1)
+            hi=$(printf '%s\n' "${runs[@]}" | sort -n | tail -n1)
+            read -r -a cpu <<<"${cpu_of[$key]:-}"
+            note "$L: $what over $(parts_word "$n"): runs ${runs[*]} msg/s$(awk -v lo="$lo" -v hi="$hi" -v m="${R[$L:$key]}" 'BEGIN { printf " -> median %d (runs differ by %.0f%%)", m, (1 - lo / hi) * 100 }')${cpu:+; broker CPU/msg ${cpu[*]} us (median $(printf '%.2f' "$(median "${cpu[@]}")"))}${commit_of[$key]:+; commit_transaction p50/p99 ms per run:${commit_of[$key]}}"
+        done
+        tx=${R[$L:tx_p$n]:-}; ti=${R[$L:ti_p$n]:-}
+        if [[ $tx =~ ^[0-9]+$ && $ti =~ ^[0-9]+$ && $ti -gt 0 ]]; then
+            R[$L:tr_p$n]=$(awk -v a="$tx" -v b="$ti" 'BEGIN { printf "%.2f", a / b }')
+            read -r -a a <<<"${runs_of[tx_p$n]}"; read -r -a b <<<"${runs_of[ti_p$n]}"
+            ratios=()
+            for ((i = 0; i < ${#a[@]} && i < ${#b[@]}; i++)); do
+                ratios+=("$(awk -v x="${a[$i]}" -v y="${b[$i]}" 'BEGIN { printf "%.2f", x / y }')")
+            done
+            note "$L: txn/idempotent over $(parts_word "$n"): ${R[$L:tr_p$n]} (ratio of the medians); run by run ${ratios[*]}"
+            awk -v x="${R[$L:tr_p$n]}" 'BEGIN { exit !(x < 0.8) }' &&
+                note "$L: TARGET MISSED: txn produce over $(parts_word "$n") is ${R[$L:tr_p$n]}x idempotent (goal >= 0.8x)"
+        elif [[ $tx == FAIL || $ti == FAIL ]]; then
+            R[$L:tr_p$n]=FAIL
+        fi
+    done
+}
+
+bench_txn_lat() { # label bootstrap pid kind prefix(te|tf) description
+    local L=$1 BS=$2 PID=$3 kind=$4 px=$5 desc=$6 dir=$LOG_DIR/$1/txn t rc logf
+    mkdir -p "$dir"
+    [[ -n ${TXN_UNSUPPORTED[$L]:-} ]] && return 0
+    t="bench-txn-lat-$px-$(date +%s)-$$"
+    logf=$dir/endtxn-$px.log
+    if ! timeout -k 5 60 "$TOOLS_DIR/mktopic" -b "$BS" -t "$t" >"$dir/mktopic-lat-$px.log" 2>&1; then
+        fail "$L: EndTxn ($desc): topic not usable (see $dir/mktopic-lat-$px.log)"
+        R[$L:${px}_p50]=FAIL; R[$L:${px}_p99]=FAIL; R[$L:${px}_max]=FAIL
+        return 0
+    fi
+    log "$L: EndTxn latency ($desc): $TXN_LAT_COUNT transactions of $TXN_LAT_RECORDS records, flushed before the commit"
+    txn_run "$BS" endtxn "$t" 1 "$TXN_LAT_COUNT" "$TXN_LAT_RECORDS" "$PID" "$logf"
+    rc=$?
+    if [[ $rc -eq 0 && $(kv committed "$TXN_LINE") == "$TXN_LAT_COUNT" ]]; then
+        R[$L:${px}_p50]=$(kv commit_p50_ms "$TXN_LINE"); R[$L:${px}_p99]=$(kv commit_p99_ms "$TXN_LINE")
+        R[$L:${px}_max]=$(kv commit_max_ms "$TXN_LINE")
+        note "$L: EndTxn ($desc): $TXN_LAT_COUNT transactions x $TXN_LAT_RECORDS records, 1 partition: p50 $(kv commit_p50_ms "$TXN_LINE") p99 $(kv commit_p99_ms "$TXN_LINE") max $(kv commit_max_ms "$TXN_LINE") mean $(kv commit_mean_ms "$TXN_LINE") ms; the flush before each commit (produce->ack of its records) p50 $(kv flush_p50_ms "$TXN_LINE") p99 $(kv flush_p99_ms "$TXN_LINE") ms"
+    elif txn_peer_unsupported "$L" "$kind" "$rc" "$logf"; then
+        :
+    else
+        R[$L:${px}_p50]=FAIL; R[$L:${px}_p99]=FAIL; R[$L:${px}_max]=FAIL
+        fail "$L: EndTxn ($desc): rc=$rc committed=$(kv committed "$TXN_LINE")/$TXN_LAT_COUNT $(grep -m1 '^txnprod:' "$logf" | cut -c1-200) (see $logf)"
+    fi
+    timeout -k 5 60 "$TOOLS_DIR/mktopic" -d -b "$BS" -t "$t" >"$dir/delete-lat-$px.log" 2>&1
+    return 0
+}
+
+bench_txn() { # label kind: fresh broker(s) for the phase
+    local L=$1 kind=$2 dir=$LOG_DIR/$1/txn pid
+    txn_on || return 0
+    mkdir -p "$dir"
+    if start_target "$L" "$kind" "$L-txn" "$dir/server.log"; then
+        pid=$SERVER_PID
+        bench_txn_tput "$L" "$SERVER_BOOTSTRAP" "$pid" "$kind"
+        bench_txn_lat "$L" "$SERVER_BOOTSTRAP" "$pid" "$kind" te "default flush"
+        log "$L: txn: stopping (SIGTERM)"
+        stop_server "$pid" "$L-txn"
+        [[ -n $STOP_NOTE ]] && note "$STOP_NOTE"
+    else
+        fail "$L: txn: broker failed to start (see $dir/server.log)"
+    fi
+    [[ $kind == kappa ]] || return 0
+    sync # what the default-flush broker left dirty would otherwise be in the first fdatasyncs
+    if start_target "$L" "$kind" "$L-txn-durable" "$dir/server-flush-always.log" --flush always; then
+        pid=$SERVER_PID
+        bench_txn_lat "$L" "$SERVER_BOOTSTRAP" "$pid" "$kind" tf "--flush always"
+        log "$L: txn --flush always: stopping (SIGTERM)"
+        stop_server "$pid" "$L-txn-durable"
+        [[ -n $STOP_NOTE ]] && note "$STOP_NOTE"
+    else
+        fail "$L: txn: --flush always broker failed to start (see $dir/server-flush-always.log)"
+    fi
+    return 0
+}
+
 # The dashboard: `kappa` (built-in broker + dashboard) in tmux at 120x40 with
 # --memory on its own port, Consumer-Term on dash-bench. bench/dashboard.py
 # measures the kappa process's CPU idle and while bench/rateprod sends
@@ -765,6 +972,11 @@ bench_micro
 LABELS=("$MAIN_LABEL")
 if [[ -n ${BENCH_BOOTSTRAP:-} ]]; then
     phase_on main && bench_target "$MAIN_LABEL" "$BENCH_BOOTSTRAP" "${BENCH_BROKER_PID:-}"
+    if txn_on; then
+        bench_txn_tput "$MAIN_LABEL" "$BENCH_BOOTSTRAP" "${BENCH_BROKER_PID:-}" kappa
+        bench_txn_lat "$MAIN_LABEL" "$BENCH_BOOTSTRAP" "${BENCH_BROKER_PID:-}" kappa te "as started"
+        note "txn: $BENCH_BOOTSTRAP as it runs (its own flush setting) in the default-flush rows; --flush always rows need a kappa started by run.sh"
+    fi
 else
     run_kappa_like "$MAIN_LABEL" kappa
 fi
@@ -772,6 +984,10 @@ fi
 if [[ -n ${PEER_BOOTSTRAP:-} ]]; then
     LABELS+=("$PEER_LABEL")
     phase_on main && bench_target "$PEER_LABEL" "$PEER_BOOTSTRAP" "${PEER_PID:-}"
+    if txn_on; then
+        bench_txn_tput "$PEER_LABEL" "$PEER_BOOTSTRAP" "${PEER_PID:-}" peer
+        bench_txn_lat "$PEER_LABEL" "$PEER_BOOTSTRAP" "${PEER_PID:-}" peer te "as started"
+    fi
 elif [[ -n ${PEER_CMD:-} ]]; then
     LABELS+=("$PEER_LABEL")
     run_kappa_like "$PEER_LABEL" peer
@@ -824,6 +1040,19 @@ if [[ ${BENCH_SCALE:-1} != 0 ]] && phase_on scale; then
            "sp_c_spread|produce spread over connections|%|lower"
            "scale_secs|scale phase wall time|s|lower")
 fi
+if txn_on; then
+    for n in "${TXN_PARTITIONS[@]}"; do
+        ROWS+=("tx_p$n|txn produce, $(parts_word "$n")|msg/s|higher"
+               "ti_p$n|idempotent produce, $(parts_word "$n")|msg/s|higher"
+               "tr_p$n|txn/idempotent, $(parts_word "$n")|x|higher")
+    done
+    ROWS+=("te_p50|EndTxn p50, default flush|ms|lower"
+           "te_p99|EndTxn p99, default flush|ms|lower"
+           "te_max|EndTxn max, default flush|ms|lower"
+           "tf_p50|EndTxn p50, --flush always|ms|lower"
+           "tf_p99|EndTxn p99, --flush always|ms|lower"
+           "tf_max|EndTxn max, --flush always|ms|lower")
+fi
 if [[ $DASHBOARD == 1 ]]; then
     ROWS+=(
         "dash_idle|dashboard CPU idle|% core|lower"
@@ -845,6 +1074,10 @@ fi
     if [[ ${BENCH_SCALE:-1} != 0 ]] && phase_on scale; then
         printf 'Scale: median of %s runs x %s x %s B records, acks=1, linger.ms=5; produce = bench/multiprod (partition rows: 1 handle; connection rows: N handles, 8 partitions); consume = rdkafka_performance -C -G; runs in the notes\n' \
             "$SCALE_RUNS" "$SCALE_MESSAGES" "$MSG_SIZE"
+    fi
+    if txn_on; then
+        printf 'Transactions: bench/txnprod, one producer, acks=all, linger.ms=5, records round robin over the partitions; median of %s runs x %s transactions x %s x %s B records (txn) against the same records with enable.idempotence and no transactions (idempotent), same broker, same run; EndTxn = commit_transaction after a flush, %s transactions x %s records, 1 partition\n' \
+            "$TXN_RUNS" "$TXN_COUNT" "$TXN_RECORDS" "$MSG_SIZE" "$TXN_LAT_COUNT" "$TXN_LAT_RECORDS"
     fi
     if [[ $DASHBOARD == 1 ]]; then
         printf 'Dashboard: kappa --memory in tmux 120x40, Consumer-Term on dash-bench; CPU = whole kappa process (built-in broker included) idle %ss and at %s msg/s x %ss; key = Tab to hint bar change\n' \

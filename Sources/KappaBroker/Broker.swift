@@ -63,6 +63,7 @@ public final class Broker: Sendable {
             }
         }
         self.groups.offsets.flush()
+        self.transactions.checkpointIfDue(now: now)
         do { try self.transactions.log.partition.maintain(now: now) } catch {
             self.logger.error("maintenance of \(TransactionLog.topic)-0 failed: \(error)")
         }

@@ -15,8 +15,21 @@ public struct KafkaClientError: Error, Sendable, CustomStringConvertible {
 
     /// librdkafka's symbolic name for `code`, e.g. "TOPIC_ALREADY_EXISTS" or "_TIMED_OUT".
     public var name: String {
-        String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(rawValue: self.code)))
+        // librdkafka 2.0 names codes up to 97; the raw client meets newer ones (KIP-664's 105).
+        Self.newerNames[self.code] ?? String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(rawValue: self.code)))
     }
+
+    /// Kafka error codes newer than librdkafka 2.0.2's table, by Kafka's names.
+    static let newerNames: [Int32: String] = [
+        98: "UNSTABLE_OFFSET_COMMIT", 99: "THROTTLING_QUOTA_EXCEEDED", 100: "PRODUCER_FENCED",
+        101: "RESOURCE_NOT_FOUND", 102: "DUPLICATE_RESOURCE", 103: "UNACCEPTABLE_CREDENTIAL",
+        104: "INCONSISTENT_VOTER_SET", 105: "TRANSACTIONAL_ID_NOT_FOUND", 106: "FETCH_SESSION_TOPIC_ID_ERROR",
+        107: "INELIGIBLE_REPLICA", 108: "NEW_LEADER_ELECTED", 109: "OFFSET_MOVED_TO_TIERED_STORAGE",
+        110: "FENCED_MEMBER_EPOCH", 111: "UNRELEASED_INSTANCE_ID", 112: "UNSUPPORTED_ASSIGNOR",
+        113: "STALE_MEMBER_EPOCH", 114: "MISMATCHED_ENDPOINT_TYPE", 115: "UNSUPPORTED_ENDPOINT_TYPE",
+        116: "UNKNOWN_CONTROLLER_ID", 117: "UNKNOWN_SUBSCRIPTION_ID", 118: "TELEMETRY_TOO_LARGE",
+        119: "INVALID_REGISTRATION", 120: "TRANSACTION_ABORTABLE",
+    ]
 
     /// One line, e.g. "topic 'x' already exists (TOPIC_ALREADY_EXISTS)".
     public var description: String {

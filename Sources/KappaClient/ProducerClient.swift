@@ -16,7 +16,7 @@ public final class ProducerClient: Sendable {
         }
     }
 
-    private let handle: KafkaHandle
+    let handle: KafkaHandle
     private let poller: PollLoop
     private let logger: Logger
 

@@ -17,6 +17,25 @@ public struct LogConfig: Sendable, Equatable {
     public var flush: FlushPolicy
     /// Largest batch a producer may send (`max.message.bytes`); enforced by the broker, carried here.
     public var maxMessageBytes: Int
+    /// `cleanup.policy`: delete old segments (retention), compact them (keep the latest record of
+    /// each key), or both.
+    public var cleanupPolicy: CleanupPolicy = .delete
+    /// How long a tombstone (null value) survives compaction once its segment is cleaned (`delete.retention.ms`).
+    public var deleteRetentionMs: Int64 = 86_400_000
+    /// A record is not compacted until it is at least this old (`min.compaction.lag.ms`).
+    public var minCompactionLagMs: Int64 = 0
+    /// A record is compacted at the latest this long after it was written, whatever the dirty ratio (`max.compaction.lag.ms`).
+    public var maxCompactionLagMs: Int64 = Int64.max
+    /// Clean once this share of the log is uncleaned (`min.cleanable.dirty.ratio`).
+    public var minCleanableDirtyRatio: Double = 0.5
+
+    /// Kafka's `cleanup.policy` values.
+    public struct CleanupPolicy: OptionSet, Sendable, Hashable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let delete = CleanupPolicy(rawValue: 1)
+        public static let compact = CleanupPolicy(rawValue: 2)
+    }
 
     public init(
         segmentBytes: Int = 1 << 30,

@@ -39,6 +39,8 @@ public struct BrowseState: Equatable, Sendable {
     public internal(set) var recordCursor = 0
     public internal(set) var detailScroll = 0
     public internal(set) var filter = ""
+    /// `x`: also list the control records (COMMIT/ABORT markers) between the records.
+    public internal(set) var showMarkers = false
     public internal(set) var input: Input?
     /// A page or list has been asked for and has not arrived yet.
     public internal(set) var loading = false
@@ -55,9 +57,10 @@ public struct BrowseState: Equatable, Sendable {
 
     /// The page's records that match the filter (all of them without one).
     var shownRecords: [ConsumedMessage] {
-        guard !self.filter.isEmpty else { return self.records }
+        let records = self.showMarkers ? self.records : self.records.filter { $0.mark?.isMarker != true }
+        guard !self.filter.isEmpty else { return records }
         let needle = self.filter.lowercased()
-        return self.records.filter {
+        return records.filter {
             BrowseFormat.cell($0.key).lowercased().contains(needle)
                 || BrowseFormat.cell($0.value).lowercased().contains(needle)
         }

@@ -31,10 +31,13 @@ public enum CommandParser {
                 return .success(try Self.topicsTool(args, utcOffsetSeconds: utcOffsetSeconds))
             case "kafka-consumer-groups.sh", "kafka-consumer-groups":
                 return .success(try Self.groupsTool(args, utcOffsetSeconds: utcOffsetSeconds))
+            case "kafka-transactions.sh", "kafka-transactions":
+                return .success(try Self.transactionsTool(args))
             default:
                 if tool.hasPrefix("kafka-") && tool.hasSuffix(".sh") {
                     throw CommandError(
-                        "\(tool) is not supported here (kafka-topics.sh and kafka-consumer-groups.sh are)")
+                        "\(tool) is not supported here (kafka-topics.sh, kafka-consumer-groups.sh and "
+                            + "kafka-transactions.sh are)")
                 }
                 return .success(try Self.shortForm(tool.lowercased(), args))
             }
@@ -169,6 +172,76 @@ public enum CommandParser {
         }
     }
 
+    // MARK: kafka-transactions.sh
+
+    /// `[--bootstrap-server X] list | describe --transactional-id ID | describe-producers --topic T --partition P
+    /// | abort --topic T --partition P (--start-offset N | --producer-id ID --producer-epoch E --coordinator-epoch C)`.
+    /// Also what `kappa transactions ...` parses, so both accept the same words.
+    public static func transactionsTool(_ args: [String]) throws -> AdminCommand {
+        let tool = "kafka-transactions.sh"
+        let options = try Options(
+            args, tool: tool, flags: ["--help"],
+            valued: [
+                "--bootstrap-server", "--command-config", "--transactional-id", "--topic", "--partition",
+                "--start-offset", "--producer-id", "--producer-epoch", "--coordinator-epoch", "--broker-id",
+            ],
+            ignoredFlags: [], positionalLimit: 1)
+        if options.has("--help") { return .help }
+        if options.has("--command-config") {
+            throw CommandError("--command-config is not supported: the dashboard's own connection settings are used")
+        }
+        guard let sub = options.positional.first else {
+            throw CommandError("\(tool) needs a command: list, describe, describe-producers or abort")
+        }
+        func topicPartition() throws -> (String, Int32) {
+            guard let topic = options.last("--topic") else { throw CommandError("\(sub) needs --topic TOPIC") }
+            try Self.validateTopicName(topic)
+            guard let p = options.last("--partition") else { throw CommandError("\(sub) needs --partition N") }
+            let partition = try Self.int32(p, option: "--partition")
+            guard partition >= 0 else { throw CommandError("--partition must not be negative") }
+            return (topic, partition)
+        }
+        switch sub {
+        case "list":
+            return .listTransactions
+        case "describe":
+            guard let id = options.last("--transactional-id"), !id.isEmpty else {
+                throw CommandError("describe needs --transactional-id ID")
+            }
+            return .describeTransaction(id)
+        case "describe-producers":
+            if options.has("--broker-id") {
+                throw CommandError("--broker-id is not supported: the partition's leader is asked")
+            }
+            let (topic, partition) = try topicPartition()
+            return .describeProducers(topic: topic, partition: partition)
+        case "abort":
+            let (topic, partition) = try topicPartition()
+            let producerOptions = ["--producer-id", "--producer-epoch", "--coordinator-epoch"]
+            let given = producerOptions.filter { options.has($0) }
+            if let start = options.last("--start-offset") {
+                guard given.isEmpty else {
+                    throw CommandError("abort takes --start-offset or --producer-id/--producer-epoch/--coordinator-epoch, not both")
+                }
+                let offset = try Self.int64(start, option: "--start-offset")
+                guard offset >= 0 else { throw CommandError("--start-offset must not be negative") }
+                return .abortTransaction(topic: topic, partition: partition, startOffset: offset)
+            }
+            guard given.count == producerOptions.count else {
+                throw CommandError("abort needs --start-offset N, or all of --producer-id, --producer-epoch and --coordinator-epoch")
+            }
+            return .abortProducerTransaction(
+                topic: topic, partition: partition,
+                producerId: try Self.int64(options.last("--producer-id") ?? "", option: "--producer-id"),
+                producerEpoch: try Self.int16(options.last("--producer-epoch") ?? "", option: "--producer-epoch"),
+                coordinatorEpoch: try Self.int32(options.last("--coordinator-epoch") ?? "", option: "--coordinator-epoch"))
+        case "find-hanging", "force-terminate":
+            throw CommandError("\(tool) \(sub) is not supported (list, describe, describe-producers and abort are)")
+        default:
+            throw CommandError("\(tool): unknown command '\(sub)' (list, describe, describe-producers, abort)")
+        }
+    }
+
     // MARK: short forms
 
     private static func shortForm(_ word: String, _ args: [String]) throws -> AdminCommand {
@@ -238,7 +311,7 @@ public enum CommandParser {
     // MARK: values
 
     /// Kafka's rule: 1-249 characters of a-z A-Z 0-9 . _ -, and not "." or "..".
-    static func validateTopicName(_ name: String) throws {
+    public static func validateTopicName(_ name: String) throws {
         if name.isEmpty { throw CommandError("topic name is empty") }
         if name == "." || name == ".." { throw CommandError("topic name cannot be '\(name)'") }
         if name.utf8.count > 249 { throw CommandError("topic name is longer than 249 characters") }

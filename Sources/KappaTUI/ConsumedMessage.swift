@@ -12,11 +12,14 @@ public struct ConsumedMessage: Equatable, Sendable {
     /// Bytes of the key and value in the record, which may be more than `key` and `value` keep.
     public var keySize: Int
     public var valueSize: Int
+    /// Browse only: aborted, open, or a COMMIT/ABORT control record; `nil` for a plain or committed record.
+    public var mark: RecordMark?
 
     public init(
         topic: String, partition: Int32, offset: Int64, timestamp: Int64,
-        key: [UInt8]?, value: [UInt8]?, headers: [HeaderPair] = []
+        key: [UInt8]?, value: [UInt8]?, headers: [HeaderPair] = [], mark: RecordMark? = nil
     ) {
+        self.mark = mark
         self.topic = topic
         self.partition = partition
         self.offset = offset

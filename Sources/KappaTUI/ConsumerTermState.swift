@@ -26,6 +26,8 @@ public struct ConsumerTermState: Equatable, Sendable {
     /// Show "p0@3 " before each line.
     public internal(set) var showPrefix = false
     public internal(set) var deserializer: Deserializer = .auto
+    /// librdkafka's `isolation.level`; changing it recreates the consumer.
+    public internal(set) var isolation: IsolationLevel = .readCommitted
     /// Case-insensitive text the shown lines must contain; empty shows all.
     public internal(set) var filter = ""
     public internal(set) var input: Input?

@@ -4,8 +4,11 @@ public enum DashboardEffect: Equatable, Sendable {
     case admin(AdminCommand)
     /// Send it, answer with `.produced`.
     case produce(ProduceCommand)
-    /// (Re)start Consumer-Term's group consumer on this group and topic.
-    case subscribeConsumer(group: String, topic: String)
+    /// (Re)start Consumer-Term's group consumer on this group and topic, reading at this isolation level.
+    case subscribeConsumer(group: String, topic: String, isolation: IsolationLevel)
+    /// Begin, commit or abort Producer-Term's transaction; answer with `.transactionDone`. Sends with
+    /// `ProduceCommand.transactional` between a begin and its end go into the transaction.
+    case transaction(TransactionAction)
     /// `true` pauses Consumer-Term's consumer, `false` resumes it.
     case pauseConsumer(Bool)
     /// The Offsets pane and Producer-Term now use this topic.

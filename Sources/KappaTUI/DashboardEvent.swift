@@ -21,6 +21,8 @@ public enum DashboardEvent: Sendable {
     case cluster(label: String)
     /// Known consumer groups (for the status summary).
     case groups([String])
+    /// Producer-Term's transaction step finished; `error` says why it failed.
+    case transactionDone(TransactionAction, error: String?)
     /// Consumer-Term's consumer (re)joined or failed; `nil` error means it is running.
     case consumerState(group: String, topic: String, error: String?)
 }

@@ -96,7 +96,10 @@ extension DashboardRenderer {
         let offsetWidth = max(6, String(browse.endOffset).count)
         let timeWidth = 23
         let hasHeaders = shown.contains { !$0.headers.isEmpty }
-        let fixed = 2 + offsetWidth + 2 + timeWidth + 2
+        // A txn column only when the page has a marked record: aborted, open, COMMIT, ABORT.
+        let hasMarks = shown.contains { $0.mark != nil }
+        let markWidth = hasMarks ? 7 : 0
+        let fixed = 2 + offsetWidth + 2 + timeWidth + 2 + (hasMarks ? markWidth + 2 : 0)
         let flexible = max(0, inner.width - fixed - 2)
         let headerWidth = hasHeaders ? min(24, flexible / 4) : 0
         let keyWidth = min(20, max(8, (flexible - headerWidth) / 4))
@@ -104,7 +107,7 @@ extension DashboardRenderer {
         func pad(_ s: String, _ w: Int, right: Bool = false) -> String { TextWidth.pad(s, width: w, alignRight: right) }
         var header =
             "  " + pad("offset", offsetWidth, right: true) + "  " + pad("timestamp", timeWidth) + "  "
-            + pad("key", keyWidth) + "  " + pad("value", valueWidth)
+            + (hasMarks ? pad("txn", markWidth) + "  " : "") + pad("key", keyWidth) + "  " + pad("value", valueWidth)
         if hasHeaders { header += "  " + pad("headers", headerWidth) }
         self.grid.write(header, x: inner.x, y: inner.y, width: inner.width, style: self.style(.header))
         if shown.isEmpty {
@@ -118,12 +121,22 @@ extension DashboardRenderer {
         let top = self.top(cursor: browse.recordCursor, rows: rows)
         for (i, r) in shown.enumerated().dropFirst(top).prefix(rows) {
             let y = inner.y + 1 + i - top
+            let isMarker = r.mark?.isMarker == true
             var text =
                 (i == browse.recordCursor ? "▶ " : "  ") + pad(String(r.offset), offsetWidth, right: true) + "  "
                 + pad(TimeFormat.dateTime(r.timestamp, utcOffsetSeconds: self.state.utcOffsetSeconds), timeWidth) + "  "
-                + pad(BrowseFormat.cell(r.key), keyWidth) + "  " + pad(BrowseFormat.cell(r.value), valueWidth)
-            if hasHeaders { text += "  " + pad(BrowseFormat.headers(r.headers), headerWidth) }
-            self.grid.write(text, x: inner.x, y: y, width: inner.width, style: self.style(.text))
+                + (hasMarks ? pad(r.mark?.rawValue ?? "", markWidth) + "  " : "")
+                + (isMarker
+                    ? pad("── control record: end of a transaction ──", keyWidth + 2 + valueWidth)
+                    : pad(BrowseFormat.cell(r.key), keyWidth) + "  " + pad(BrowseFormat.cell(r.value), valueWidth))
+            if hasHeaders { text += "  " + pad(isMarker ? "" : BrowseFormat.headers(r.headers), headerWidth) }
+            let role: ThemeRole =
+                switch r.mark {
+                case .aborted?, .commitMarker?, .abortMarker?: .dim
+                case .open?: .accent
+                case nil: .text
+                }
+            self.grid.write(text, x: inner.x, y: y, width: inner.width, style: self.style(role))
             if i == browse.recordCursor { self.selectRow(y, inner) }
         }
     }
@@ -156,6 +169,13 @@ extension DashboardRenderer {
         text(
             "timestamp " + TimeFormat.dateTime(r.timestamp, utcOffsetSeconds: self.state.utcOffsetSeconds)
                 + " (\(r.timestamp) ms)", .text)
+        switch r.mark {
+        case .aborted?: text("transaction aborted: read_committed consumers never see this record", .accent)
+        case .open?: text("transaction still open: read_committed consumers wait at the LSO before it", .accent)
+        case .commitMarker?: text("control record: the COMMIT marker that ends a transaction", .accent)
+        case .abortMarker?: text("control record: the ABORT marker that ends a transaction", .accent)
+        case nil: break
+        }
         text("", .text)
         let key = BrowseFormat.detail(r.key)
         text("key (\(key.kind))", .header)

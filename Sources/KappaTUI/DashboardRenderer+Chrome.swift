@@ -41,7 +41,7 @@ extension DashboardRenderer {
             case .records:
                 return [
                     ("↑↓", "move"), ("Enter", "open"), ("o", "offset"), ("t", "time"), ("/", "filter"),
-                    ("g/G", "first/last"), ("Esc", "back"), ("q", "quit"),
+                    ("x", "markers"), ("g/G", "first/last"), ("Esc", "back"), ("q", "quit"),
                 ]
             case .detail: return [("↑↓", "scroll"), ("n/N", "next/prev"), ("Esc", "back"), ("q", "quit")]
             }
@@ -85,14 +85,17 @@ extension DashboardRenderer {
         ("", "Producer-Term"),
         ("KEY:VALUE Enter", "send (no separator: null key); ↑↓ history"),
         (":topic :serializer :sep", ":partition :header :headers :clear :help"),
+        (":txn begin|commit|abort", "send the lines between begin and commit/abort as one transaction"),
         ("", "Consumer-Term"),
         ("p f c o d", "pause · follow · clear · partition/offset prefix · deserializer"),
         (": /", ":group NAME, :topic NAME · filter lines (Esc clears)"),
+        (":isolation LEVEL", "read_committed (default) or read_uncommitted: recreates the consumer"),
         ("", "Offsets"),
         ("↑↓ Enter", "select a partition · open it in Browse"),
         ("", "Browse"),
         ("Enter Esc", "open · back"),
         ("o t /", "jump to offset · jump to time · filter key/value"),
+        ("x", "show/hide transaction markers (COMMIT/ABORT); txn column: aborted, open"),
     ]
 
     /// A centred box listing the keys; drawn over everything else.

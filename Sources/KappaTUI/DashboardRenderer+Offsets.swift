@@ -99,7 +99,11 @@ struct OffsetsTable {
         let partWidth = digits(parts.map { Int64($0.partition) }, min: 4)
         let startWidth = digits(parts.map(\.startOffset), min: 5)
         let endWidth = digits(parts.map(\.endOffset) + [parts.reduce(0) { $0 + $1.messageCount }], min: 3)
-        var used = 1 + partWidth + 2 + startWidth + 2 + endWidth
+        // Transaction columns only while one matters: the LSO where it lags the end, open transactions.
+        let showTxn = parts.contains { $0.heldBackLSO != nil || $0.openTransactions > 0 }
+        let lsoWidth = showTxn ? digits(parts.compactMap(\.heldBackLSO), min: 3) : 0
+        let txnWidth = showTxn ? digits(parts.map { Int64($0.openTransactions) }, min: 3) : 0
+        var used = 1 + partWidth + 2 + startWidth + 2 + endWidth + (showTxn ? 2 + lsoWidth + 2 + txnWidth : 0)
         // The sparkline takes what the groups leave, 4 to 8 columns; the rate number is on the total row.
         let minimumTail = 2 + 4
         var columns: [GroupColumn] = []
@@ -120,6 +124,7 @@ struct OffsetsTable {
         func pad(_ s: String, _ w: Int) -> String { TextWidth.pad(s, width: w, alignRight: true) }
 
         var header = " " + pad("part", partWidth) + "  " + pad("start", startWidth) + "  " + pad("end", endWidth)
+        if showTxn { header += "  " + pad("lso", lsoWidth) + "  " + pad("txn", txnWidth) }
         for c in columns {
             header +=
                 "  " + pad(TextWidth.truncate(c.group.group, width: 16), c.nameWidth) + " " + pad("lag", c.lagWidth)
@@ -131,6 +136,10 @@ struct OffsetsTable {
             var text =
                 " " + pad(String(p.partition), partWidth) + "  " + pad(String(p.startOffset), startWidth) + "  "
                 + pad(String(p.endOffset), endWidth)
+            if showTxn {
+                text += "  " + pad(p.heldBackLSO.map(String.init) ?? "–", lsoWidth) + "  "
+                    + pad(p.openTransactions > 0 ? String(p.openTransactions) : "–", txnWidth)
+            }
             for c in columns {
                 let committed = c.group.committed[p.partition].map(String.init) ?? "–"
                 let lag = c.group.lag(partition: p.partition, endOffset: p.endOffset).map(String.init) ?? "–"
@@ -147,6 +156,10 @@ struct OffsetsTable {
         let messages = parts.reduce(Int64(0)) { $0 + $1.messageCount }
         var total =
             " " + TextWidth.pad("total", width: partWidth + 2 + startWidth) + "  " + pad(String(messages), endWidth)
+        if showTxn {
+            let open = parts.reduce(0) { $0 + $1.openTransactions }
+            total += "  " + pad("", lsoWidth) + "  " + pad(open > 0 ? String(open) : "–", txnWidth)
+        }
         for c in columns {
             let lags = parts.compactMap { c.group.lag(partition: $0.partition, endOffset: $0.endOffset) }
             total += "  " + pad("", c.nameWidth) + " " + pad(lags.isEmpty ? "–" : String(lags.reduce(0, +)), c.lagWidth)

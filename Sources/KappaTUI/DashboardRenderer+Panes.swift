@@ -70,6 +70,10 @@ extension DashboardRenderer {
             details.append(
                 Span("\(producer.headers.count) header" + (producer.headers.count == 1 ? "" : "s"), self.style(.title)))
         }
+        if let n = producer.transactionLines {
+            // First, so a narrow title cuts the settings rather than this.
+            details.insert(Span("txn open · \(n) line" + (n == 1 ? "" : "s"), self.style(.accent)), at: 0)
+        }
         self.frame(rect, pane: .producerTerm, details: details)
         let inner = rect.inner
         guard inner.height > 0, inner.width > 0 else { return }
@@ -131,6 +135,9 @@ extension DashboardRenderer {
             details.append(Span("scrolled ↑\(consumer.scrollBack)", self.style(.accent)))
         }
         if consumer.deserializer != .auto { details.append(Span(consumer.deserializer.rawValue, self.style(.title))) }
+        if consumer.isolation != .readCommitted {
+            details.append(Span(consumer.isolation.rawValue, self.style(.accent)))
+        }
         if !consumer.filter.isEmpty { details.append(Span("filter '\(consumer.filter)'", self.style(.accent))) }
         details.append(Span("\(consumer.received) msgs", self.style(.title)))
         if let error = consumer.error { details.append(Span("✗ " + error, self.style(.error))) }

@@ -182,6 +182,16 @@ extension DashboardState {
                 return self.loadPage(from: max(start, browse.endOffset - Int64(BrowseState.pageSize)), landing: .last)
             }
             browse.recordCursor = max(0, shown.count - 1)
+        case .char("x"):
+            // Keep the cursor on the same record when the markers appear or go.
+            let current = browse.selectedRecord?.offset
+            browse.showMarkers.toggle()
+            if let current, let index = browse.shownRecords.firstIndex(where: { $0.offset >= current }) {
+                browse.recordCursor = index
+            } else {
+                browse.recordCursor = min(browse.recordCursor, max(0, browse.shownRecords.count - 1))
+            }
+            browse.message = browse.showMarkers ? "showing transaction markers (COMMIT/ABORT)" : "markers hidden"
         case .char("r"):
             self.browse = browse
             return self.loadPage(from: firstOffset ?? start, landing: .first)

@@ -77,7 +77,7 @@ extension DashboardState {
         self.consumer.input = nil
     }
 
-    /// `:group NAME`, `:topic NAME`, `:deser MODE`, `:prefix`, `:clear`.
+    /// `:group NAME`, `:topic NAME`, `:isolation LEVEL`, `:deser MODE`, `:prefix`, `:clear`.
     private mutating func consumerCommand(_ text: String) -> [DashboardEffect] {
         let words = text.split(separator: " ").map(String.init)
         guard let name = words.first?.lowercased() else { return [] }
@@ -89,7 +89,7 @@ extension DashboardState {
                 return []
             }
             self.consumer.resubscribe(group: group, topic: self.consumer.topic)
-            return [.subscribeConsumer(group: group, topic: self.consumer.topic)]
+            return [.subscribeConsumer(group: group, topic: self.consumer.topic, isolation: self.consumer.isolation)]
         case "topic", "t":
             guard let topic = arg, words.count == 2 else {
                 self.statusMessage = "topic \(self.consumer.topic) — :topic NAME switches"
@@ -102,7 +102,17 @@ extension DashboardState {
                 return []
             }
             self.consumer.resubscribe(group: self.consumer.group, topic: topic)
-            return [.subscribeConsumer(group: self.consumer.group, topic: topic)]
+            return [.subscribeConsumer(group: self.consumer.group, topic: topic, isolation: self.consumer.isolation)]
+        case "isolation", "iso", "i":
+            guard let level = arg.flatMap({ Self.isolationLevel($0) }), words.count == 2 else {
+                self.statusMessage =
+                    "isolation \(self.consumer.isolation.rawValue) — :isolation read_committed|read_uncommitted"
+                return []
+            }
+            self.consumer.isolation = level
+            self.consumer.resubscribe(group: self.consumer.group, topic: self.consumer.topic)
+            self.statusMessage = "isolation → \(level.rawValue) (consumer recreated)"
+            return [.subscribeConsumer(group: self.consumer.group, topic: self.consumer.topic, isolation: level)]
         case "deser", "deserializer", "d":
             guard let mode = arg.flatMap({ Deserializer(rawValue: $0.lowercased()) }) else {
                 self.statusMessage = "deserializer is auto, json or string"
@@ -114,8 +124,17 @@ extension DashboardState {
         case "clear", "c":
             self.consumer.clear()
         default:
-            self.statusMessage = "unknown command ':\(name)' (:group NAME, :topic NAME, :deser MODE, :prefix, :clear)"
+            self.statusMessage = "unknown command ':\(name)' (:group NAME, :topic NAME, :isolation LEVEL, :deser MODE, :prefix, :clear)"
         }
         return []
+    }
+
+    /// `read_committed`, `read_uncommitted`, or the short forms `committed`/`uncommitted`.
+    static func isolationLevel(_ text: String) -> IsolationLevel? {
+        switch String(text.lowercased().map { $0 == "-" ? "_" : $0 }) {
+        case "read_committed", "committed", "rc": return .readCommitted
+        case "read_uncommitted", "uncommitted", "ru": return .readUncommitted
+        default: return nil
+        }
     }
 }

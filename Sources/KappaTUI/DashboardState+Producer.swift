@@ -35,7 +35,9 @@ extension DashboardState {
         let command = ProduceCommand(
             id: id, topic: self.topic, partition: self.producer.partition,
             key: keyText.map { self.producer.serializer.encode($0) },
-            value: self.producer.serializer.encode(valueText), headers: self.producer.headers)
+            value: self.producer.serializer.encode(valueText), headers: self.producer.headers,
+            transactional: self.producer.transactionLines != nil)
+        if let n = self.producer.transactionLines { self.producer.transactionLines = n + 1 }
         return [.produce(command)]
     }
 
@@ -117,6 +119,8 @@ extension DashboardState {
                     self.producer.headers.isEmpty
                         ? "no headers" : "headers " + BrowseFormat.headers(self.producer.headers))
             }
+        case "txn", "transaction":
+            return self.transactionCommand(rest.lowercased())
         case "clear":
             self.producer.lines.removeAll()
             self.producer.scrollBack = 0
@@ -128,11 +132,45 @@ extension DashboardState {
         return []
     }
 
+    /// `:txn begin` opens a transaction: the lines sent until `:txn commit` or `:txn abort` go into it.
+    /// The state moves at once (so the next line is already transactional); the controller reports failures.
+    private mutating func transactionCommand(_ word: String) -> [DashboardEffect] {
+        let open = self.producer.transactionLines
+        switch word {
+        case "":
+            self.producer.note(
+                open.map { "transaction open · \($0) line\($0 == 1 ? "" : "s") — :txn commit or :txn abort" }
+                    ?? "no transaction open — :txn begin starts one")
+            return []
+        case "begin", "start":
+            guard open == nil else {
+                self.producer.note("a transaction is already open — :txn commit or :txn abort ends it", isError: true)
+                return []
+            }
+            self.producer.transactionLines = 0
+            self.producer.note("transaction begun: lines go into it until :txn commit or :txn abort")
+            return [.transaction(.begin)]
+        case "commit", "abort":
+            guard let n = open else {
+                self.producer.note("no transaction open — :txn begin starts one", isError: true)
+                return []
+            }
+            let action: TransactionAction = word == "commit" ? .commit : .abort
+            self.producer.transactionLines = nil
+            self.producer.note((action == .commit ? "committing " : "aborting ") + "\(n) line\(n == 1 ? "" : "s")…")
+            return [.transaction(action)]
+        default:
+            self.producer.note("usage: :txn begin|commit|abort", isError: true)
+            return []
+        }
+    }
+
     /// Printed by `:help` in Producer-Term.
     static let producerHelp = [
         "KEY:VALUE sends to the topic; a line without the separator sends a null key; ::x sends :x",
         ":topic NAME  :serializer json|string  :sep X|none  :partition N|auto",
         ":header K=V  :headers [clear]  :clear",
+        ":txn begin  then lines, then :txn commit or :txn abort (one transaction; :txn shows its state)",
     ]
 
     /// Makes `name` the selected topic for Offsets and Producer-Term.

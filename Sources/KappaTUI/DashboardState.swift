@@ -31,15 +31,20 @@ public struct DashboardState: Equatable, Sendable {
     /// it from the system's zone so rendering needs no time zone database.
     public var utcOffsetSeconds = 0
 
-    public init(clusterLabel: String, topic: String, consumerGroup: String) {
+    /// `isolation` is Consumer-Term's first level (e.g. from `-X isolation.level=...`); `:isolation` changes it.
+    public init(
+        clusterLabel: String, topic: String, consumerGroup: String, isolation: IsolationLevel = .readCommitted
+    ) {
         self.clusterLabel = clusterLabel
         self.topic = topic
         self.consumer = ConsumerTermState(group: consumerGroup, topic: topic)
+        self.consumer.isolation = isolation
     }
 
     /// What the controller should do once at start: select the topic and start Consumer-Term's consumer.
     public var startupEffects: [DashboardEffect] {
-        [.selectTopic(self.topic), .subscribeConsumer(group: self.consumer.group, topic: self.consumer.topic)]
+        [.selectTopic(self.topic), .subscribeConsumer(
+            group: self.consumer.group, topic: self.consumer.topic, isolation: self.consumer.isolation)]
     }
 
     /// Records the terminal size so paging keys move by a screenful; call it on start and on every resize.
@@ -111,6 +116,8 @@ public struct DashboardState: Equatable, Sendable {
             self.statusMessage = text
         case .cluster(let label):
             self.clusterLabel = label
+        case .transactionDone(let action, let error):
+            self.producer.transactionDone(action, error: error)
         case .consumerState(let group, let topic, let error):
             guard group == self.consumer.group, topic == self.consumer.topic else { return }
             self.consumer.error = error

@@ -9,13 +9,18 @@ public struct ProduceCommand: Equatable, Sendable {
     public var key: [UInt8]?
     public var value: [UInt8]?
     public var headers: [HeaderPair]
+    /// Sent by the transactional producer, inside the transaction Producer-Term has open.
+    public var transactional: Bool
 
-    public init(id: Int, topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8]?, headers: [HeaderPair]) {
+    public init(id: Int, topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8]?, headers: [HeaderPair],
+        transactional: Bool = false
+    ) {
         self.id = id
         self.topic = topic
         self.partition = partition
         self.key = key
         self.value = value
         self.headers = headers
+        self.transactional = transactional
     }
 }

@@ -14,6 +14,8 @@ public struct ProducerTermState: Equatable, Sendable {
     public internal(set) var partition: Int32?
     public internal(set) var headers: [HeaderPair] = []
     public internal(set) var scrollBack = 0
+    /// Lines sent in the open transaction (`:txn begin`); `nil` while none is open.
+    public internal(set) var transactionLines: Int?
     var nextID = 1
 
     public init() {}
@@ -50,5 +52,23 @@ public struct ProducerTermState: Equatable, Sendable {
     func split(_ line: String) -> (key: String?, value: String) {
         guard let separator, !separator.isEmpty, let range = line.range(of: separator) else { return (nil, line) }
         return (String(line[..<range.lowerBound]), String(line[range.upperBound...]))
+    }
+
+    /// The controller's answer to a `:txn` step. A failed begin closes the transaction here too (its
+    /// lines then fail on their own); a failed commit was aborted by the controller.
+    mutating func transactionDone(_ action: TransactionAction, error: String?) {
+        switch (action, error) {
+        case (.begin, nil):
+            break
+        case (.begin, let error?):
+            self.transactionLines = nil
+            self.note("✗ " + error, isError: true)
+        case (.commit, nil):
+            self.note("transaction committed")
+        case (.abort, nil):
+            self.note("transaction aborted: read_committed consumers skip its lines")
+        case (_, let error?):
+            self.note("✗ " + error, isError: true)
+        }
     }
 }

@@ -8,7 +8,7 @@ struct Kappa: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             DashboardCommand.self, BrokerCommand.self, TopicsCommand.self, ProduceCommand.self, ConsumeCommand.self,
-            GroupsCommand.self, ExportCommand.self, ImportCommand.self, UsersCommand.self,
+            GroupsCommand.self, TransactionsCommand.self, ExportCommand.self, ImportCommand.self, UsersCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self)
 

@@ -19,7 +19,7 @@ import Testing
         let s = self.fresh()
         #expect(s.focus == .kafkaTerm)
         #expect(
-            s.startupEffects == [.selectTopic("sample"), .subscribeConsumer(group: "kappa-console", topic: "sample")])
+            s.startupEffects == [.selectTopic("sample"), .subscribeConsumer(group: "kappa-console", topic: "sample", isolation: .readCommitted)])
     }
 
     @Test func tabCyclesFocusAndShiftTabGoesBack() {
@@ -228,11 +228,11 @@ import Testing
         s.apply(.consumed(Fixtures.seedMessages))
         _ = s.handle(.char(":"))
         _ = Fixtures.typing("group group-2", into: &s)
-        #expect(s.handle(.enter) == [.subscribeConsumer(group: "group-2", topic: "sample")])
+        #expect(s.handle(.enter) == [.subscribeConsumer(group: "group-2", topic: "sample", isolation: .readCommitted)])
         #expect(s.consumer.messages.isEmpty && s.consumer.received == 0)
         _ = s.handle(.char(":"))
         _ = Fixtures.typing("topic other", into: &s)
-        #expect(s.handle(.enter) == [.subscribeConsumer(group: "group-2", topic: "other")])
+        #expect(s.handle(.enter) == [.subscribeConsumer(group: "group-2", topic: "other", isolation: .readCommitted)])
         _ = s.handle(.char(":"))
         _ = Fixtures.typing("bogus", into: &s)
         #expect(s.handle(.enter).isEmpty)

@@ -20,6 +20,8 @@ public final class TransactionCoordinator: Sendable {
         public var maxTimeoutMs: Int32 = 900_000
         /// How often open transactions are checked against their timeout.
         public var timeoutCheckIntervalMs: Int64 = 250
+        /// The transaction log is checkpointed once it holds more records than this (and than 4 per id).
+        public var checkpointMinimumRecords: Int64 = 50_000
 
         public init() {}
     }
@@ -460,6 +462,31 @@ public final class TransactionCoordinator: Sendable {
                 self.events.note(.timedOut, "transaction '\(metadata.transactionalId)' timed out after \(age) ms (transaction.timeout.ms \(metadata.timeoutMs)): aborted, its producer fenced (epoch now \(metadata.producerEpoch)); \(Self.describe(metadata))", now: now)
             }
             _ = self.complete(metadata, commit: commit, now: now, eventLoop: eventLoop)
+        }
+    }
+
+    // MARK: Bounding the log
+
+    /// Until log compaction exists, the log is kept short by a checkpoint: every id's current
+    /// record appended again (a replay of the log from there gives the same state), synced, then
+    /// everything before it dropped. Runs on the flusher thread (it syncs); the ids are held still
+    /// while their records are appended, so no change can slip between the copy and the cut.
+    func checkpointIfDue(now: Int64) {
+        let offsets = self.log.partition.offsets
+        let live = self.entries.withLock { $0.count }
+        guard offsets.logEnd - offsets.logStart > max(self.configuration.checkpointMinimumRecords, Int64(live) * 4) else { return }
+        do {
+            let start = try self.entries.withLock { entries -> Int64 in
+                let start = self.log.partition.offsets.logEnd
+                for entry in entries.values.sorted(by: { $0.metadata.transactionalId < $1.metadata.transactionalId }) {
+                    try self.log.append(entry.metadata, now: now)
+                }
+                return start
+            }
+            try self.log.partition.flush()
+            _ = try self.log.partition.deleteRecords(before: start)
+        } catch {
+            self.logger.error("checkpointing \(TransactionLog.topic)-0 failed: \(error)")
         }
     }
 

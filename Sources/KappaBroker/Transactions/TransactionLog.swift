@@ -20,6 +20,8 @@ final class TransactionLog: Sendable {
         var logConfig = logConfig
         logConfig.retentionMs = nil
         logConfig.retentionBytes = nil
+        // Small segments, so a checkpoint (see TransactionCoordinator.checkpointIfDue) frees disk.
+        logConfig.segmentBytes = min(logConfig.segmentBytes, 4 << 20)
         let log: PartitionLog
         if let dataDirectory {
             log = try PartitionLog.open(directory: "\(dataDirectory)/\(Self.topic)-0", config: logConfig, logger: logger)
@@ -72,11 +74,16 @@ final class TransactionLog: Sendable {
 
     /// Appends and syncs `metadata` before returning (start-up recovery only: it blocks on the disk).
     func writeNow(_ metadata: TransactionMetadata, now: Int64) throws {
+        try self.append(metadata, now: now)
+        try self.partition.flush()
+    }
+
+    /// Appends `metadata` without waiting for a sync.
+    func append(_ metadata: TransactionMetadata, now: Int64) throws {
         var builder = RecordBatchBuilder()
         builder.append(key: Self.encodeKey(metadata.transactionalId), value: Self.encodeValue(metadata), timestamp: now)
         let result = self.partition.append(builder.build(), maxMessageBytes: Int.max, now: now)
         guard result.error == .none else { throw TransactionLogError.write(result.message ?? "\(result.error)") }
-        try self.partition.flush()
     }
 
     func close() throws { try self.partition.close() }

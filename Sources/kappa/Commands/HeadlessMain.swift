@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import Logging
 
-/// Entry point for `kappa topics|produce|consume|groups|export|import`: scriptable commands whose every
+/// Entry point for `kappa topics|produce|consume|groups|transactions|export|import`: scriptable commands whose every
 /// failure, a mistyped option included, ends with exactly one line `kappa: <reason>` on stderr and a
 /// non-zero status. Other command lines go to swift-argument-parser's usual `main`.
 enum HeadlessMain {
-    static let commandNames: Set<String> = ["topics", "produce", "consume", "groups", "export", "import"]
+    static let commandNames: Set<String> = ["topics", "produce", "consume", "groups", "transactions", "export", "import"]
 
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
@@ -47,6 +47,7 @@ enum HeadlessMain {
         switch arguments[0] {
         case "topics": subcommands = TopicsCommand.configuration.subcommands
         case "groups": subcommands = GroupsCommand.configuration.subcommands
+        case "transactions": subcommands = TransactionsCommand.configuration.subcommands
         default: return nil
         }
         var names: [String] = []

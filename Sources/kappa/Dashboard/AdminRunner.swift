@@ -6,6 +6,8 @@ import KappaTUI
 /// tools do, so the course's instructions read the same. Blocking: call it on a worker queue.
 struct AdminRunner {
     let admin: KafkaAdmin
+    /// For the `kafka-transactions.sh` commands, which go through `RawKafkaClient`.
+    var config: ClientConfig?
 
     struct Failure: Error {
         var message: String
@@ -24,6 +26,11 @@ struct AdminRunner {
     /// The result lines of `command`; throws `Failure` or `KafkaClientError` (one line each). The
     /// headless commands (`kappa topics ...`, `kappa groups ...`) print these lines as they are.
     func execute(_ command: AdminCommand) throws -> [String] {
+        if TransactionsRunner.handles(command) {
+            guard let config = self.config else { throw Failure(message: "no connection settings for \(command)") }
+            let rows = try TransactionsRunner(config: config).rows(command)
+            return rows.count == 1 && rows[0].count == 1 ? rows[0] : Self.table(rows)
+        }
         switch command {
         case .createTopic(let name, let partitions, let replicationFactor, let configs):
             try self.admin.createTopic(name, partitions: partitions, replicationFactor: replicationFactor, configs: configs)
@@ -70,6 +77,8 @@ struct AdminRunner {
             return try self.resetOffsets(group: group, topic: topic, to: spec, execute: execute)
         case .help:
             return Self.help
+        case .listTransactions, .describeTransaction, .describeProducers, .abortTransaction, .abortProducerTransaction:
+            return []  // handled above
         }
     }
 
@@ -78,6 +87,8 @@ struct AdminRunner {
         "kafka-topics.sh --list | --describe [--topic T] | --delete --topic T | --alter --topic T --partitions N",
         "kafka-consumer-groups.sh --list | --describe --group G | --delete --group G",
         "kafka-consumer-groups.sh --reset-offsets --group G --topic T --to-earliest|--to-latest|--to-datetime D|--to-offset N|--shift-by N [--execute]",
+        "kafka-transactions.sh list | describe --transactional-id ID | describe-producers --topic T --partition P",
+        "kafka-transactions.sh abort --topic T --partition P --start-offset N (or --producer-id --producer-epoch --coordinator-epoch)",
         "short forms: create T [-p N] · list · describe [T] · delete T · groups · group G · help",
     ]
 

@@ -89,7 +89,10 @@ struct DashboardCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("kappa: cannot start the dashboard's client: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        var state = DashboardState(clusterLabel: label, topic: self.topic, consumerGroup: self.group)
+        // Consumer-Term starts at the -X isolation.level when one is given, else at librdkafka's read_committed.
+        let isolation = target.properties["isolation.level"].flatMap { IsolationLevel(rawValue: $0) } ?? .readCommitted
+        var state = DashboardState(
+            clusterLabel: label, topic: self.topic, consumerGroup: self.group, isolation: isolation)
         state.utcOffsetSeconds = TimeZone.current.secondsFromGMT()
         let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         let loop = DashboardLoop(controller: controller, state: state, themeName: self.theme,
