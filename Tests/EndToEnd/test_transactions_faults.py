@@ -13,6 +13,8 @@
     records, read_committed does not.
 (c) The application of (a) through a TCP proxy that cuts its connections at random moments (the
     broker advertises the proxy's address, so that all traffic goes through it): the same result.
+(a) and (c) run with two versions of the application: confluent-kafka (txn_support.ctp_main) and
+kafka-python 3 (txn_support.kp_ctp_main).
 
 KAPPA_SOAK=1 makes (a) and (c) longer (more records, more kills and cuts). KAPPA_TXN_SEED=N repeats
 a run's random choices; KAPPA_TXN_DEBUG=eos,protocol,... turns librdkafka's debug log on in the
@@ -47,18 +49,25 @@ SEED = int(os.environ.get("KAPPA_TXN_SEED", time.time_ns() % 1_000_000))
 class Journal:
     """Reads the application's JSON-lines journal from its stdout in a thread."""
 
-    def __init__(self, proc: subprocess.Popen):
+    def __init__(self, proc: subprocess.Popen, path: Path):
         self.proc = proc
+        self.path = path  # a copy of every line, for a look after a failure
         self.events: list[dict] = []
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self):
-        for line in self.proc.stdout:
-            try:
-                self.events.append(json.loads(line))
-            except ValueError:
-                self.events.append({"event": "junk", "line": line.decode(errors="replace")})
+        with open(self.path, "wb") as copy:
+            for line in self.proc.stdout:
+                copy.write(line)
+                copy.flush()
+                self._add(line)
+
+    def _add(self, line: bytes):
+        try:
+            self.events.append(json.loads(line))
+        except ValueError:
+            self.events.append({"event": "junk", "line": line.decode(errors="replace")})
 
     def join(self, timeout: float):
         self._thread.join(timeout)
@@ -105,7 +114,7 @@ def check_exactly_once(bootstrap: str, src: str, dst: str, group: str, expected:
             lost = sorted(set(e) - set(g))
             pytest.fail(f"partition {p}: read_committed output is not each input record once in order: "
                         f"{len(g)} records for {len(e)} inputs, {len(dup)} duplicated (first {dup[:5]}), "
-                        f"{len(lost)} lost (first {lost[:5]})\njournal: {journal.summary()}")
+                        f"{len(lost)} lost (first {lost[:5]})\njournal: {journal.summary()} (seed {SEED})")
     committed, aborted, unknown = journal.tags("committed"), journal.tags("aborted"), journal.tags("unknown")
     visible_aborted = sorted(set(tags_seen) & aborted)
     assert not visible_aborted, f"records of aborted transactions visible under read_committed: {visible_aborted[:10]}"
@@ -122,7 +131,8 @@ def check_exactly_once(bootstrap: str, src: str, dst: str, group: str, expected:
             "visible_unknown": len(set(tags_seen) & unknown)}
 
 
-def run_app(bootstrap: str, tmp_path: Path, n: int, deadline_s: float, name: str, **extra):
+def run_app(bootstrap: str, tmp_path: Path, n: int, deadline_s: float, name: str, client: str = "confluent",
+            **extra):
     src, dst = f"{name}-in-{uuid.uuid4().hex[:6]}", f"{name}-out-{uuid.uuid4().hex[:6]}"
     create_topic(bootstrap, src, PARTITIONS)
     create_topic(bootstrap, dst, PARTITIONS)
@@ -132,8 +142,8 @@ def run_app(bootstrap: str, tmp_path: Path, n: int, deadline_s: float, name: str
               "txn_id": f"{name}-txn-{uuid.uuid4().hex[:6]}", "ends": ends, "deadline_s": deadline_s,
               "batch": 20, "seed": SEED, "debug": os.environ.get("KAPPA_TXN_DEBUG"), **extra}
     log = tmp_path / f"{name}-app.log"
-    proc = start_ctp(config, log)
-    return proc, Journal(proc), config, expected, log
+    proc = start_ctp(config, log, client)
+    return proc, Journal(proc, tmp_path / f"{name}-journal.jsonl"), config, expected, log
 
 
 def finish_app(proc: subprocess.Popen, journal: Journal, log: Path, timeout: float) -> int:
@@ -155,12 +165,14 @@ def finish_app(proc: subprocess.Popen, journal: Journal, log: Path, timeout: flo
 
 @pytest.mark.soak
 @pytest.mark.timeout(3600 if SOAK else 200)
-def test_sigkill_during_transactional_consume_transform_produce(kappa_factory, tmp_path):
+@pytest.mark.parametrize("client", ["confluent", "kafka-python"])
+def test_sigkill_during_transactional_consume_transform_produce(kappa_factory, tmp_path, client):
     n, kills_wanted = (20_000, 30) if SOAK else (1_500, 4)
     rng = random.Random(SEED)
     b = kappa_factory(data_dir=tmp_path / "data", args=["--flush", "always"])
     deadline_s = 3000 if SOAK else 150
-    proc, journal, config, expected, log = run_app(b.bootstrap, tmp_path, n, deadline_s, "kill", pace_s=0.02)
+    proc, journal, config, expected, log = run_app(b.bootstrap, tmp_path, n, deadline_s, "kill", client,
+                                                   pace_s=0.02)
     kills = 0
     started = time.monotonic()
     while kills < kills_wanted and proc.poll() is None and time.monotonic() - started < deadline_s - 30:
@@ -175,8 +187,8 @@ def test_sigkill_during_transactional_consume_transform_produce(kappa_factory, t
     b.assert_alive()
     assert kills >= 1, "the application finished before the first kill: nothing was tested"
     stats = check_exactly_once(b.bootstrap, config["input"], config["output"], config["group"], expected, journal)
-    print(f"\nSIGKILL storm (seed {SEED}): {n} records moved exactly once through {kills} kills in "
-          f"{time.monotonic() - started:.1f} s; {stats}; journal: {journal.summary()}")
+    print(f"\nSIGKILL storm, {client} (seed {SEED}): {n} records moved exactly once through {kills} kills in "
+          f"{time.monotonic() - started:.1f} s; {stats}; journal: {journal.summary()} (seed {SEED})")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -285,14 +297,16 @@ def test_open_transaction_of_a_killed_producer_is_aborted_at_its_timeout(broker,
 
 @pytest.mark.soak
 @pytest.mark.timeout(3600 if SOAK else 200)
-def test_connections_cut_at_random_moments(kappa_factory, tmp_path):
+@pytest.mark.parametrize("client", ["confluent", "kafka-python"])
+def test_connections_cut_at_random_moments(kappa_factory, tmp_path, client):
     n, max_cuts = (20_000, 1500) if SOAK else (1_500, 60)
     broker_port = free_port()
     proxy = TcpProxy(("127.0.0.1", broker_port), seed=SEED).start()
     try:
         b = kappa_factory(port=broker_port, args=["--advertise", proxy.address])
         deadline_s = 3000 if SOAK else 150
-        proc, journal, config, expected, log = run_app(proxy.address, tmp_path, n, deadline_s, "cut", pace_s=0.05)
+        proc, journal, config, expected, log = run_app(proxy.address, tmp_path, n, deadline_s, "cut", client,
+                                                       pace_s=0.05)
         connections_before = proxy.connections
         started = time.monotonic()
         proxy.start_chaos(0.05, 0.4, max_cuts=max_cuts, max_seconds=deadline_s - 30)
@@ -301,8 +315,8 @@ def test_connections_cut_at_random_moments(kappa_factory, tmp_path):
         b.assert_alive()
         assert proxy.cuts >= 1, "the application finished before the first cut: nothing was tested"
         stats = check_exactly_once(proxy.address, config["input"], config["output"], config["group"], expected, journal)
-        print(f"\nconnection cuts (seed {SEED}): {n} records moved exactly once in {time.monotonic() - started:.1f} s "
-              f"through {proxy.cuts} cuts ({proxy.mid_stream_cuts} in mid-stream), "
-              f"{proxy.connections - connections_before} connections; {stats}; journal: {journal.summary()}")
+        print(f"\nconnection cuts, {client} (seed {SEED}): {n} records moved exactly once in "
+              f"{time.monotonic() - started:.1f} s through {proxy.cuts} cuts ({proxy.mid_stream_cuts} in mid-stream), "
+              f"{proxy.connections - connections_before} connections; {stats}; journal: {journal.summary()} (seed {SEED})")
     finally:
         proxy.stop()

@@ -270,19 +270,50 @@ class TcpProxy:
 API_TIMEOUT = 10.0  # seconds for one transactional API call of the application
 
 
-def ctp_command(config: dict) -> list[str]:
-    return [sys.executable, str(Path(__file__).resolve()), "ctp", json.dumps(config)]
+def ctp_command(config: dict, client: str = "confluent") -> list[str]:
+    mode = {"confluent": "ctp", "kafka-python": "kpctp"}[client]
+    return [sys.executable, str(Path(__file__).resolve()), mode, json.dumps(config)]
 
 
-def start_ctp(config: dict, log_path: Path) -> subprocess.Popen:
-    """Starts the application; its journal (JSON lines) goes to stdout, librdkafka's log to log_path."""
+def start_ctp(config: dict, log_path: Path, client: str = "confluent") -> subprocess.Popen:
+    """Starts the application (ctp_main, or kp_ctp_main for client "kafka-python"); its journal
+    (JSON lines) goes to stdout, the client library's log to log_path."""
     env = dict(os.environ, PYTHONPATH=str(HERE))
     err = open(log_path, "wb")
     try:
-        return subprocess.Popen(ctp_command(config), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        return subprocess.Popen(ctp_command(config, client), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=err, env=env, start_new_session=True)
     finally:
         err.close()
+
+
+def _emit(event, **fields):
+    print(json.dumps({"event": event, "t": time.monotonic(), **fields}), flush=True)
+
+
+class Hung(Exception):
+    """A client call that did not return 10 s after its own timeout."""
+
+
+def _guarded(what: str, fn, timeout: float, emit=_emit):
+    """fn(timeout) in a daemon thread; raises Hung if it has not returned 10 s after timeout."""
+    result = {}
+
+    def run():
+        try:
+            result["ok"] = fn(timeout)
+        except BaseException as e:  # handed to the caller
+            result["exc"] = e
+
+    t = threading.Thread(target=run, name=what, daemon=True)
+    t.start()
+    t.join(timeout + 10)
+    if t.is_alive():
+        emit("hung", call=what, after_s=timeout + 10)
+        raise Hung(what)
+    if "exc" in result:
+        raise result["exc"]
+    return result.get("ok")
 
 
 def transform(partition: int, offset: int, value: bytes) -> bytes:
@@ -310,16 +341,10 @@ def ctp_main(config: dict) -> int:
     pace = config.get("pace_s", 0.0)
     debug = config.get("debug")
 
-    def emit(event, **fields):
-        print(json.dumps({"event": event, "t": time.monotonic(), **fields}), flush=True)
+    emit = _emit
 
     def left() -> float:
         return deadline - time.monotonic()
-
-    def log_cb(name):
-        def cb(log):
-            sys.stderr.write(f"{time.monotonic():.3f} {name} {log}\n")
-        return cb
 
     # metadata.recovery.strategy none: when its only broker is down, librdkafka (2.10+) otherwise
     # "re-bootstraps", decommissioning the broker handle that its coordinator cache still points
@@ -337,32 +362,11 @@ def ctp_main(config: dict) -> int:
     producer_no = 0
     abandoned = []  # producers left behind in a call that never returned (see guarded)
 
-    class Hung(Exception):
-        pass
-
-    def guarded(what: str, fn, timeout: float):
-        """fn(timeout) in a thread; raises Hung if it has not returned 10 s after its timeout.
-        librdkafka's send_offsets_to_transaction() can block past its timeout when the group
-        coordinator's connection goes down at the wrong moment (librdkafka issue #5456: the
-        coordinator request's timeout is never checked); the application then gives the producer
-        up as it would a fenced one."""
-        result = {}
-
-        def run():
-            try:
-                result["ok"] = fn(timeout)
-            except BaseException as e:  # handed to the caller
-                result["exc"] = e
-
-        t = threading.Thread(target=run, name=what, daemon=True)
-        t.start()
-        t.join(timeout + 10)
-        if t.is_alive():
-            emit("hung", call=what, after_s=timeout + 10)
-            raise Hung(what)
-        if "exc" in result:
-            raise result["exc"]
-        return result.get("ok")
+    # librdkafka's send_offsets_to_transaction() can block past its timeout when the group
+    # coordinator's connection goes down at the wrong moment (librdkafka issue #5456: the
+    # coordinator request's timeout is never checked); a call that hangs gives the producer up as
+    # a fenced one would be.
+    guarded = _guarded
 
     def new_producer():
         nonlocal producer_no
@@ -524,7 +528,166 @@ def ctp_main(config: dict) -> int:
         consumer.close()
 
 
+def kp_ctp_main(config: dict) -> int:
+    """ctp_main with kafka-python 3 (KafkaConsumer, KafkaProducer with transactional_id), the same
+    journal and the same error handling: the producer's transaction manager in a fatal state
+    (fenced, ...) or a call that hangs: a new producer with the same transactional_id; any other
+    error: abort_transaction and rewind to the committed offsets. kafka-python's
+    commit_transaction and abort_transaction wait without a timeout, hence _guarded."""
+    import logging
+
+    import kafka.errors as Errors
+    from kafka import KafkaConsumer, KafkaProducer
+    from kafka import TopicPartition as KTP
+    from kafka.structs import OffsetAndMetadata
+
+    logging.basicConfig(stream=sys.stderr, level=logging.DEBUG if config.get("debug") else logging.WARNING,
+                        format="%(relativeCreated)d %(threadName)s %(name)s %(levelname)s %(message)s")
+    bootstrap, src, dst = config["bootstrap"], config["input"], config["output"]
+    ends = {int(p): o for p, o in config["ends"].items()}
+    deadline = time.monotonic() + config["deadline_s"]
+    rng = random.Random(config.get("seed"))
+    batch = config.get("batch", 10)
+    pace = config.get("pace_s", 0.0)
+    emit = _emit
+
+    def left() -> float:
+        return deadline - time.monotonic()
+
+    def api_timeout() -> float:
+        return max(1.0, min(API_TIMEOUT, left()))
+
+    common = {"bootstrap_servers": bootstrap, "reconnect_backoff_ms": 20, "reconnect_backoff_max_ms": 500,
+              "retry_backoff_ms": 50, "request_timeout_ms": 10000}
+    consumer = KafkaConsumer(group_id=config["group"], isolation_level="read_committed", enable_auto_commit=False,
+                             auto_offset_reset="earliest", session_timeout_ms=10000, heartbeat_interval_ms=1000,
+                             max_poll_interval_ms=60000, **common)
+    producer_no = 0
+    abandoned = []
+
+    def new_producer():
+        nonlocal producer_no
+        while True:
+            producer_no += 1
+            p = KafkaProducer(transactional_id=config["txn_id"], linger_ms=2, max_block_ms=10000,
+                              transaction_timeout_ms=config.get("txn_timeout_ms", 20000),
+                              delivery_timeout_ms=15000, **common)
+            try:
+                _guarded("init_transactions", lambda t: p.init_transactions(), api_timeout())
+                emit("producer", n=producer_no)
+                return p
+            except (Errors.KafkaError, Hung) as e:
+                emit("init_error", n=producer_no, error=repr(e))
+                abandoned.append(p)
+                if left() <= 0:
+                    raise
+                time.sleep(0.1)
+
+    tps = [KTP(src, p) for p in sorted(ends)]
+
+    def fetch_committed() -> dict[int, int] | None:
+        try:
+            return {tp.partition: consumer.committed(tp) or 0 for tp in tps}
+        except Errors.KafkaError as e:
+            emit("committed_error", error=repr(e))
+            return None
+
+    def rewind() -> dict[int, int]:
+        while left() > 0:
+            pos = fetch_committed()
+            if pos is None:
+                time.sleep(0.1)
+                continue
+            for tp in consumer.assignment():
+                if tp.partition in pos:
+                    consumer.seek(tp, pos[tp.partition])
+            emit("rewound", offsets=pos)
+            return pos
+        return {}
+
+    consumer.subscribe([src])
+    producer = new_producer()
+    committed_to = {p: 0 for p in ends}
+    txn_no = 0
+    last_check = time.monotonic()
+    try:
+        while committed_to != ends:
+            if left() <= 0:
+                emit("deadline", committed_to=committed_to)
+                return 3
+            try:
+                polled = consumer.poll(timeout_ms=200, max_records=rng.randint(1, batch))
+            except Errors.KafkaError as e:
+                emit("consume_error", error=repr(e))
+                continue
+            recs = [r for rs in polled.values() for r in rs]
+            if not recs:
+                if time.monotonic() - last_check > 1.0:
+                    last_check = time.monotonic()
+                    got = fetch_committed()
+                    if got is not None and got != committed_to:
+                        emit("committed_offsets", offsets=got)
+                        committed_to = got
+                continue
+            offsets: dict[int, int] = {}
+            for r in recs:
+                offsets[r.partition] = max(offsets.get(r.partition, 0), r.offset + 1)
+            txn_no += 1
+            tag = f"{producer_no}.{txn_no}"
+            commit_called = False
+            try:
+                producer.begin_transaction()
+                for r in recs:
+                    producer.send(dst, key=r.key, value=transform(r.partition, r.offset, r.value),
+                                  partition=r.partition, headers=[("txn", tag.encode())])
+                metadata = consumer.group_metadata()
+                _guarded("send_offsets_to_transaction", lambda t: producer.send_offsets_to_transaction(
+                    {KTP(src, p): OffsetAndMetadata(o, "", -1) for p, o in offsets.items()}, metadata), api_timeout())
+                commit_called = True
+                _guarded("commit_transaction", lambda t: producer.commit_transaction(), api_timeout())
+                committed_to.update(offsets)
+                emit("committed", tag=tag, records=len(recs), offsets=offsets)
+            except (Errors.KafkaError, Hung) as e:
+                tm = producer._transaction_manager
+                fatal = isinstance(e, Hung) or tm.has_fatal_error() or isinstance(
+                    e, (Errors.ProducerFencedError, Errors.InvalidProducerEpochError, Errors.IllegalStateError))
+                emit("txn_error", tag=tag, error=repr(e), fatal=fatal, commit_called=commit_called)
+                if not fatal:
+                    try:
+                        _guarded("abort_transaction", lambda t: producer.abort_transaction(), api_timeout())
+                        emit("aborted", tag=tag, why="abortable")
+                        # kafka-python 3.0.12 keeps the offsets of a TxnOffsetCommit that failed with
+                        # an abortable error (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION: its handler only
+                        # removes an entry on success) and sends them again with the next
+                        # transaction's offsets, even after the abort: the next commit then commits
+                        # this aborted transaction's offsets, and the records between are lost.
+                        # Drop them, as the Java client does when a transaction ends.
+                        stale = tm._pending_txn_offset_commits
+                        if stale:
+                            emit("kp_stale_offsets_dropped", tag=tag,
+                                 offsets={f"{tp.partition}": o.offset for tp, o in stale.items()})
+                            stale.clear()
+                    except (Errors.KafkaError, Hung) as e2:
+                        emit("abort_error", tag=tag, error=repr(e2))
+                        fatal = True
+                if fatal:
+                    emit("unknown" if commit_called else "aborted", tag=tag, why="fatal")
+                    abandoned.append(producer)
+                    threading.Thread(target=producer.close, kwargs={"timeout": 0}, daemon=True).start()
+                    producer = new_producer()
+                committed_to = {**{p: 0 for p in ends}, **rewind()}
+            if pace:
+                time.sleep(pace)
+        emit("done", committed_to=committed_to, producers=producer_no, transactions=txn_no,
+             abandoned=len(abandoned))
+        return 0
+    finally:
+        consumer.close()
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "ctp":
         sys.exit(ctp_main(json.loads(sys.argv[2])))
-    sys.exit(f"usage: {sys.argv[0]} ctp CONFIG_JSON")
+    if len(sys.argv) == 3 and sys.argv[1] == "kpctp":
+        sys.exit(kp_ctp_main(json.loads(sys.argv[2])))
+    sys.exit(f"usage: {sys.argv[0]} ctp|kpctp CONFIG_JSON")
