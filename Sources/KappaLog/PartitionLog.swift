@@ -576,27 +576,23 @@ public final class PartitionLog: @unchecked Sendable {
     /// Calls `body` with the header of every batch in the log, oldest first (used at start-up to
     /// rebuild idempotent-producer state). I/O errors end the scan early and are logged.
     public func forEachBatchHeader(_ body: (RecordBatchHeader) throws -> Void) rethrows {
-        guard !self.isClosed else { return }
-        for segment in self.segments {
-            var cursor = BatchCursor(file: segment.log, from: 0)
-            while true {
-                let step: BatchCursor.Step
-                do {
-                    step = try cursor.next(verifyCRC: false)
-                } catch {
-                    self.logger.error("scanning \(segment.name) failed: \(error)")
-                    return
-                }
-                guard case .batch(let header, _) = step else { break }
-                try body(header)
-            }
-        }
+        try self.scanBatches { header, _, _ in try body(header) }
     }
 
     /// As `forEachBatchHeader`, with the marker of each control batch (read from the file, since a
     /// header does not say whether it commits or aborts). Rebuilds the transaction state of a
     /// partition after a crash; control batches are one record each, so they cost little to read.
     public func forEachBatchHeaderAndMarker(_ body: (RecordBatchHeader, EndTransactionMarker?) throws -> Void) rethrows {
+        try self.scanBatches { header, position, segment in
+            var marker: EndTransactionMarker?
+            if header.isControl, let bytes = try? segment.read(from: position, maxBytes: header.totalSize, atLeastOne: true).0 {
+                marker = EndTransactionMarker.parse(batch: bytes, at: bytes.readerIndex)
+            }
+            try body(header, marker)
+        }
+    }
+
+    private func scanBatches(_ body: (RecordBatchHeader, Int64, LogSegment) throws -> Void) rethrows {
         guard !self.isClosed else { return }
         for segment in self.segments {
             var cursor = BatchCursor(file: segment.log, from: 0)
@@ -609,11 +605,7 @@ public final class PartitionLog: @unchecked Sendable {
                     return
                 }
                 guard case .batch(let header, let position) = step else { break }
-                var marker: EndTransactionMarker?
-                if header.isControl, let bytes = try? segment.read(from: position, maxBytes: header.totalSize, atLeastOne: true).0 {
-                    marker = EndTransactionMarker.parse(batch: bytes, at: bytes.readerIndex)
-                }
-                try body(header, marker)
+                try body(header, position, segment)
             }
         }
     }
