@@ -533,7 +533,11 @@ def kp_ctp_main(config: dict) -> int:
     journal and the same error handling: the producer's transaction manager in a fatal state
     (fenced, ...) or a call that hangs: a new producer with the same transactional_id; any other
     error: abort_transaction and rewind to the committed offsets. kafka-python's
-    commit_transaction and abort_transaction wait without a timeout, hence _guarded."""
+    send_offsets_to_transaction, commit_transaction and abort_transaction wait without a timeout,
+    hence _guarded: kafka-python 3.0.12 drops an AddOffsetsToTxn request that it dequeued while the
+    broker was down ("Got an exception when trying to find a node to send a transactional request
+    to. Going to back off and retry", and then never sends it), and send_offsets_to_transaction
+    then waits forever (seen in about one run in three of the SIGKILL test)."""
     import logging
 
     import kafka.errors as Errors
