@@ -38,7 +38,7 @@ import pytest
 from confluent_kafka import Consumer, KafkaError, OFFSET_BEGINNING, Producer, TopicPartition
 
 from e2e import create_topic, free_port, produce
-from txn_support import (HERE, TcpProxy, end_offsets, group_offsets, last_stable_offsets, read_committed,
+from txn_support import (TcpProxy, end_offsets, group_offsets, last_stable_offsets, read_committed,
                          read_uncommitted, start_ctp, transform, txn_producer_conf, values)
 
 SOAK = bool(os.environ.get("KAPPA_SOAK"))

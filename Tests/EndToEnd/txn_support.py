@@ -20,7 +20,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -331,7 +330,7 @@ def ctp_main(config: dict) -> int:
     transactional.id and rewinds. Every transaction's tag (producer number.transaction number) is in
     the header `txn` of its records, and its outcome goes to stdout: committed, aborted, or unknown
     (a fatal error after commit_transaction was called: the broker may have committed it)."""
-    from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
 
     bootstrap, src, dst = config["bootstrap"], config["input"], config["output"]
     ends = {int(p): o for p, o in config["ends"].items()}
