@@ -1,5 +1,8 @@
 import CRdKafka
+import Foundation
 import NIOCore
+import NIOSSL
+import Synchronization
 
 /// The end of a raw client connection's pipeline (after TLS, if any): frames responses (int32 size + body)
 /// and hands each to the oldest waiting request, since a Kafka broker answers a connection's requests in
@@ -16,15 +19,29 @@ final class KafkaClientChannelHandler: ChannelDuplexHandler {
         var response: EventLoopPromise<ByteBuffer>
     }
 
+    /// The first failure of the connection, kept where the connection can read it after the pipeline is
+    /// gone: a write issued after a fast failure (a refused TLS handshake) only learns "closed".
+    final class FirstFailure: Sendable {
+        private let value = Mutex<KafkaClientError?>(nil)
+
+        var error: KafkaClientError? { self.value.withLock { $0 } }
+
+        func record(_ error: KafkaClientError) {
+            self.value.withLock { if $0 == nil { $0 = error } }
+        }
+    }
+
     static let maxFrameSize = 256 << 20
 
     private let peer: String
+    private let firstFailure: FirstFailure
     private var waiting = CircularBuffer<EventLoopPromise<ByteBuffer>>()
     private var received: ByteBuffer?
-    private var failure: Error?
+    private var failure: KafkaClientError?
 
-    init(peer: String) {
+    init(peer: String, firstFailure: FirstFailure) {
         self.peer = peer
+        self.firstFailure = firstFailure
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -68,17 +85,50 @@ final class KafkaClientChannelHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         let error = self.failure ?? KafkaClientError(RD_KAFKA_RESP_ERR__TRANSPORT, "\(self.peer) closed the connection")
         self.failure = error
+        self.firstFailure.record(error)
         self.failWaiting(error)
         context.fireChannelInactive()
     }
 
     private func fail(context: ChannelHandlerContext, _ error: Error) {
-        if self.failure == nil { self.failure = error }
-        self.failWaiting(error)
+        let mapped = Self.clientError(error, peer: self.peer)
+        if self.failure == nil { self.failure = mapped }
+        self.firstFailure.record(mapped)
+        self.failWaiting(mapped)
         context.close(promise: nil)
     }
 
     private func failWaiting(_ error: Error) {
         while let promise = self.waiting.popFirst() { promise.fail(error) }
+    }
+
+    /// One line for what went wrong on the wire; TLS failures say so, since they are usually settings.
+    static func clientError(_ error: Error, peer: String) -> KafkaClientError {
+        if let error = error as? KafkaClientError { return error }
+        if error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError {
+            let text = String(describing: error)
+            if text.contains("CERTIFICATE_VERIFY_FAILED") {
+                return KafkaClientError(
+                    RD_KAFKA_RESP_ERR__SSL,
+                    "TLS handshake with \(peer) failed: its certificate is not signed by a trusted CA (ssl.ca.location)")
+            }
+            if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+                return KafkaClientError(
+                    RD_KAFKA_RESP_ERR__SSL,
+                    "TLS handshake with \(peer) failed: its certificate does not name that host "
+                        + "(ssl.endpoint.identification.algorithm)")
+            }
+            return KafkaClientError(RD_KAFKA_RESP_ERR__SSL, "TLS with \(peer) failed: \(text)")
+        }
+        if let error = error as? ChannelError, error == .ioOnClosedChannel || error == .eof || error == .alreadyClosed {
+            return KafkaClientError(RD_KAFKA_RESP_ERR__TRANSPORT, "\(peer) closed the connection")
+        }
+        return KafkaClientError(RD_KAFKA_RESP_ERR__TRANSPORT, "lost \(peer): \(Self.text(error))")
+    }
+
+    /// An errno's words for socket errors, the error's description otherwise.
+    static func text(_ error: Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        return String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 }

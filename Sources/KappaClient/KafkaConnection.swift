@@ -14,6 +14,7 @@ final class KafkaConnection {
     let host: String
     let port: Int
     private let channel: Channel
+    private let firstFailure = KafkaClientChannelHandler.FirstFailure()
     private var correlationId: Int32 = 0
     private let clientId: String
     private let timeoutMs: Int
@@ -29,7 +30,8 @@ final class KafkaConnection {
         self.port = port
         self.clientId = clientId
         self.timeoutMs = timeoutMs
-        self.channel = try Self.connect(host: host, port: port, timeoutMs: timeoutMs, tls: security.tls)
+        self.channel = try Self.connect(
+            host: host, port: port, timeoutMs: timeoutMs, tls: security.tls, firstFailure: self.firstFailure)
         do {
             // v0: every broker answers it, and the response header is v0 whatever the version. Kafka and Kappa
             // answer it before authentication.
@@ -94,12 +96,19 @@ final class KafkaConnection {
             response.fail(KafkaClientError(RD_KAFKA_RESP_ERR__TIMED_OUT, "no answer from \(peer) in time"))
         }
         response.futureResult.whenComplete { _ in timer.cancel() }
-        self.channel.writeAndFlush(KafkaClientChannelHandler.Request(bytes: bytes, response: response), promise: nil)
+        // A write that fails never reaches the handler (the pipeline is gone once the channel closed): it
+        // fails the request with the connection's first failure, e.g. the refused TLS handshake.
+        let written = loop.makePromise(of: Void.self)
+        let firstFailure = self.firstFailure
+        written.futureResult.whenFailure { error in
+            response.fail(firstFailure.error ?? KafkaClientChannelHandler.clientError(error, peer: peer))
+        }
+        self.channel.writeAndFlush(KafkaClientChannelHandler.Request(bytes: bytes, response: response), promise: written)
         do {
             return try response.futureResult.wait()
         } catch {
             self.close()
-            throw Self.clientError(error, peer: peer)
+            throw KafkaClientChannelHandler.clientError(error, peer: peer)
         }
     }
 
@@ -144,7 +153,10 @@ final class KafkaConnection {
 
     /// Connects (resolving `host`, trying each address) and sets up TLS when asked; the certificate must
     /// name `host` (its IP address when `host` is one) unless the settings turned that check off.
-    private static func connect(host: String, port: Int, timeoutMs: Int, tls: KafkaConnectionSecurity.TLS?) throws -> Channel {
+    private static func connect(
+        host: String, port: Int, timeoutMs: Int, tls: KafkaConnectionSecurity.TLS?,
+        firstFailure: KafkaClientChannelHandler.FirstFailure
+    ) throws -> Channel {
         let peer = "\(host):\(port)"
         // SNI carries names only; for an address NIOSSL checks the certificate against the peer's IP.
         let serverName: String? = (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
@@ -157,51 +169,22 @@ final class KafkaConnection {
                         try channel.pipeline.syncOperations.addHandler(
                             NIOSSLClientHandler(context: tls.context, serverHostname: serverName))
                     }
-                    try channel.pipeline.syncOperations.addHandler(KafkaClientChannelHandler(peer: peer))
+                    try channel.pipeline.syncOperations.addHandler(KafkaClientChannelHandler(peer: peer, firstFailure: firstFailure))
                 }
             }
         do {
             return try bootstrap.connect(host: host, port: port).wait()
         } catch let error as NIOConnectionError {
             if error.connectionErrors.isEmpty, let dns = error.dnsAError ?? error.dnsAAAAError {
-                throw KafkaClientError(RD_KAFKA_RESP_ERR__RESOLVE, "cannot resolve \(host): \(Self.text(dns))")
+                throw KafkaClientError(RD_KAFKA_RESP_ERR__RESOLVE, "cannot resolve \(host): \(KafkaClientChannelHandler.text(dns))")
             }
-            let reason = error.connectionErrors.first.map { Self.text($0.error) } ?? "no address"
+            let reason = error.connectionErrors.first.map { KafkaClientChannelHandler.text($0.error) } ?? "no address"
             throw KafkaClientError(RD_KAFKA_RESP_ERR__TRANSPORT, "cannot connect to \(peer): \(reason)")
         } catch ChannelError.connectTimeout {
             throw KafkaClientError(RD_KAFKA_RESP_ERR__TRANSPORT, "cannot connect to \(peer) in \(timeoutMs) ms")
         } catch {
-            throw KafkaClientError(RD_KAFKA_RESP_ERR__TRANSPORT, "cannot connect to \(peer): \(Self.text(error))")
+            throw KafkaClientError(RD_KAFKA_RESP_ERR__TRANSPORT, "cannot connect to \(peer): \(KafkaClientChannelHandler.text(error))")
         }
     }
 
-    /// One line for what went wrong on the wire; TLS failures say so, since they are usually settings.
-    private static func clientError(_ error: Error, peer: String) -> KafkaClientError {
-        if let error = error as? KafkaClientError { return error }
-        if error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError {
-            let text = String(describing: error)
-            if text.contains("CERTIFICATE_VERIFY_FAILED") {
-                return KafkaClientError(
-                    RD_KAFKA_RESP_ERR__SSL,
-                    "TLS handshake with \(peer) failed: its certificate is not signed by a trusted CA (ssl.ca.location)")
-            }
-            if text.contains("failedToValidateHostname") {
-                return KafkaClientError(
-                    RD_KAFKA_RESP_ERR__SSL,
-                    "TLS handshake with \(peer) failed: its certificate does not name that host "
-                        + "(ssl.endpoint.identification.algorithm)")
-            }
-            return KafkaClientError(RD_KAFKA_RESP_ERR__SSL, "TLS with \(peer) failed: \(text)")
-        }
-        if let error = error as? ChannelError, error == .ioOnClosedChannel || error == .eof || error == .alreadyClosed {
-            return KafkaClientError(RD_KAFKA_RESP_ERR__TRANSPORT, "\(peer) closed the connection")
-        }
-        return KafkaClientError(RD_KAFKA_RESP_ERR__TRANSPORT, "lost \(peer): \(Self.text(error))")
-    }
-
-    /// An errno's words for socket errors, the error's description otherwise.
-    private static func text(_ error: Error) -> String {
-        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
-        return String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
-    }
 }
