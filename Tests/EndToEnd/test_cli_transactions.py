@@ -9,6 +9,8 @@ import time
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from e2e import create_topic
+from test_auth import USERS, WRONG, client_conf, start_secure
+from test_auth import users_file  # noqa: F401 (a fixture, used by name)
 from test_cli_support import kappa, ok, one_line_error
 
 TXN_ID = "cli-txn-hanging"
@@ -110,8 +112,6 @@ def test_transactions_list_over_sasl_ssl_with_scram(kappa_factory, users_file, c
     trusting ssl.ca.location, while a confluent-kafka transactional producer with the same settings holds a
     transaction open; a wrong password fails in one line naming the mechanism and never the password."""
     from confluent_kafka.admin import AdminClient, NewTopic
-
-    from test_auth import USERS, WRONG, client_conf, start_secure
 
     b = start_secure(kappa_factory, users_file, certificate, "SASL_SSL")
     user = "bob"  # a password with "," and "=", and a user name SCRAM must escape nothing in
