@@ -63,7 +63,13 @@ final class KafkaClientChannelHandler: ChannelDuplexHandler {
         if self.received == nil { self.received = bytes } else { self.received?.writeBuffer(&bytes) }
         while var buffer = self.received, let size = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) {
             guard size >= 4, Int(size) <= Self.maxFrameSize else {
-                self.fail(context: context, KafkaClientError(RD_KAFKA_RESP_ERR__BAD_MSG, "bad response size \(size) from \(self.peer)"))
+                // A TLS record (alert 0x15 or handshake 0x16, version 0x03..) where a Kafka size should be.
+                let tls = (0x1503_0000...0x1603_FFFF).contains(size)
+                let message =
+                    tls
+                    ? "\(self.peer) answered in TLS: it needs security.protocol SSL or SASL_SSL"
+                    : "bad response size \(size) from \(self.peer)"
+                self.fail(context: context, KafkaClientError(RD_KAFKA_RESP_ERR__BAD_MSG, message))
                 return
             }
             guard buffer.readableBytes >= 4 + Int(size) else { break }
