@@ -20,8 +20,15 @@ final class KafkaConnection {
     private let timeoutMs: Int
     /// The broker's version range per API key, from ApiVersions at connect.
     private(set) var versions: [Int16: ClosedRange<Int16>] = [:]
-    /// False once a request failed or timed out: later answers could not be matched to their requests.
-    private(set) var isUsable = true
+    private var isOpen = true
+    /// When the broker ends the SASL session (KIP-368's session lifetime), less a margin; nil for never.
+    private var sessionDeadline: ContinuousClock.Instant?
+
+    /// False once a request failed or timed out (later answers could not be matched to their requests),
+    /// and shortly before the broker would close an expiring SASL session: the owner opens a new one.
+    var isUsable: Bool {
+        self.isOpen && self.sessionDeadline.map { ContinuousClock.now < $0 } ?? true
+    }
 
     private var peer: String { "\(self.host):\(self.port)" }
 
@@ -50,7 +57,7 @@ final class KafkaConnection {
     deinit { self.close() }
 
     func close() {
-        self.isUsable = false
+        self.isOpen = false
         self.channel.close(promise: nil)
     }
 
@@ -86,7 +93,7 @@ final class KafkaConnection {
 
     /// Writes one framed request and waits for the next response frame, at most `timeoutMs`.
     private func roundTrip(_ bytes: ByteBuffer) throws -> ByteBuffer {
-        guard self.isUsable else {
+        guard self.isOpen else {
             throw KafkaClientError(RD_KAFKA_RESP_ERR__TRANSPORT, "the connection to \(self.peer) is closed")
         }
         let loop = self.channel.eventLoop
@@ -137,6 +144,9 @@ final class KafkaConnection {
                 throw KafkaClientError(
                     code: Int32(answer.errorCode),
                     message: "SASL \(mechanism) authentication as '\(sasl.username)' to \(self.peer) failed: \(reason)")
+            }
+            if answer.sessionLifetimeMs > 0 {
+                self.sessionDeadline = .now + .milliseconds(answer.sessionLifetimeMs * 9 / 10)
             }
             do {
                 token = try exchange.receive(answer.authBytes)
