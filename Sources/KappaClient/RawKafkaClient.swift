@@ -274,6 +274,8 @@ public final class RawKafkaClient {
 
     private func anyConnection() throws -> KafkaConnection {
         if let c = self.bootstrapConnection, c.isUsable { return c }
+        self.bootstrapConnection?.close()
+        self.bootstrapConnection = nil
         var lastError: Error = KafkaClientError(RD_KAFKA_RESP_ERR__TRANSPORT, "no bootstrap server")
         for server in self.bootstrap {
             do {
@@ -291,6 +293,7 @@ public final class RawKafkaClient {
 
     private func connection(node: Int32) throws -> KafkaConnection {
         if let c = self.connections[node], c.isUsable { return c }
+        self.connections.removeValue(forKey: node)?.close()
         if self.brokers[node] == nil { _ = try self.metadata(topics: []) }
         guard let address = self.brokers[node] else {
             throw KafkaClientError(RD_KAFKA_RESP_ERR__UNKNOWN_BROKER, "broker \(node) is not in the cluster's metadata")
