@@ -194,7 +194,7 @@ public final class TransactionCoordinator: Sendable {
                 case .ongoing:
                     // Fence the running incarnation: bump the epoch and abort its transaction; the
                     // caller retries (CONCURRENT_TRANSACTIONS) and gets the epoch bumped once more.
-                    m.producerEpoch += 1
+                    m.producerEpoch = m.producerEpoch &+ (m.producerEpoch == Int16.max ? 0 : 1)
                     m.lastProducerEpoch = -1
                     m.state = .prepareAbort
                     m.lastUpdateTimestamp = now
@@ -452,7 +452,7 @@ public final class TransactionCoordinator: Sendable {
                     entries.removeValue(forKey: id)
                     expired.append(id)
                 } else if m.hasTimedOut(now: now) {
-                    m.producerEpoch += 1
+                    m.producerEpoch = m.producerEpoch &+ (m.producerEpoch == Int16.max ? 0 : 1)
                     m.lastProducerEpoch = -1
                     m.state = .prepareAbort
                     m.lastUpdateTimestamp = now
