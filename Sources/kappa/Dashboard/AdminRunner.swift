@@ -48,7 +48,7 @@ struct AdminRunner {
                 var configs = ""
                 if askConfigs {
                     do {
-                        configs = try self.admin.topicConfigs(topic.name, timeoutMs: 3_000).filter { !$0.isDefault }
+                        configs = try self.admin.describeTopicConfigs(topic.name, timeoutMs: 3_000).filter(\.isTopicOverride)
                             .map { "\($0.name)=\($0.value ?? "")" }.joined(separator: ",")
                     } catch let error as KafkaClientError where error.name == "_TIMED_OUT" {
                         askConfigs = false
@@ -62,6 +62,12 @@ struct AdminRunner {
         case .alterPartitions(let topic, let count):
             try self.admin.createPartitions(topic, totalCount: count)
             return ["Topic \(topic) now has \(count) partitions."]
+        case .describeConfigs(let topic, let all):
+            let configs = try self.admin.describeTopicConfigs(topic).filter { all || $0.isTopicOverride }
+            return ["\(all ? "All" : "Dynamic") configs for topic \(topic) are:"] + configs.map(Self.configLine)
+        case .alterConfigs(let topic, let set, let delete):
+            try self.admin.alterTopicConfigs(topic, set: set, delete: delete)
+            return ["Completed updating config for topic \(topic)."]
         case .listGroups:
             let groups = try self.admin.listGroups().map(\.groupId).sorted()
             return groups.isEmpty ? ["(no consumer groups)"] : groups
@@ -85,12 +91,20 @@ struct AdminRunner {
     static let help = [
         "kafka-topics.sh --create --topic T [--partitions N] [--replication-factor 1] [--config k=v]",
         "kafka-topics.sh --list | --describe [--topic T] | --delete --topic T | --alter --topic T --partitions N",
+        "kafka-configs.sh --describe [--all] | --alter --entity-type topics --entity-name T --add-config k=v[,k=v] --delete-config k",
         "kafka-consumer-groups.sh --list | --describe --group G | --delete --group G",
         "kafka-consumer-groups.sh --reset-offsets --group G --topic T --to-earliest|--to-latest|--to-datetime D|--to-offset N|--shift-by N [--execute]",
         "kafka-transactions.sh list | describe --transactional-id ID | describe-producers --topic T --partition P",
         "kafka-transactions.sh abort --topic T --partition P --start-offset N (or --producer-id --producer-epoch --coordinator-epoch)",
-        "short forms: create T [-p N] · list · describe [T] · delete T · groups · group G · help",
+        "short forms: create T [-p N] · list · describe [T] · configs T · delete T · groups · group G · help",
     ]
+
+    /// One config as `kafka-configs.sh --describe` prints it.
+    static func configLine(_ config: ConfigDescription) -> String {
+        let value = config.isSensitive ? "null" : (config.value ?? "null")
+        let synonyms = config.synonyms.map { "\($0.source.name):\($0.name)=\($0.value ?? "null")" }.joined(separator: ", ")
+        return "  \(config.name)=\(value) sensitive=\(config.isSensitive) synonyms={\(synonyms)}"
+    }
 
     private func describe(_ topic: TopicInfo, configs: String) -> [String] {
         let replication = topic.partitions.first?.replicas.count ?? 0
