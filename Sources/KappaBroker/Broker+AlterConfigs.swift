@@ -51,6 +51,9 @@ extension Broker {
     /// override each; APPEND and SUBTRACT add items to or remove them from a list config, starting
     /// from the value in force. The whole resulting set is validated before anything changes.
     func incrementalAlterConfigs(_ request: IncrementalAlterConfigsRequest, version: Int16) -> BrokerReply {
+        // Read before any lock is taken: the update closures run under the registry's or the broker
+        // defaults' lock, and the defaults in force come from the latter.
+        let base = self.topics.baseLogConfig
         let responses = request.resources.map { resource -> IncrementalAlterConfigsResponse.AlterConfigsResourceResponse in
             let (code, message) = self.changeConfigs(
                 type: resource.resourceType, name: resource.resourceName, validateOnly: request.validateOnly
@@ -74,7 +77,9 @@ extension Broker {
                     case .delete:
                         next.removeValue(forKey: change.name)
                     case .append, .subtract:
-                        guard let inForce = self.listValue(change.name, resourceType: resource.resourceType, overrides: next) else {
+                        guard let inForce = Self.listValue(change.name, resourceType: resource.resourceType, overrides: next,
+                                                           base: base)
+                        else {
                             throw ConfigChangeError(
                                 code: .invalidConfig,
                                 message: "\(operation.name) is only for list configs; '\(change.name)' is not one")
@@ -113,13 +118,16 @@ extension Broker {
                 guard let level = self.brokerLevel(name) else {
                     return (.invalidRequest, "this cluster has one broker, node \(self.config.nodeId)")
                 }
-                let next = try update(self.topics.brokerDefaults.configs(at: level))
-                let problems = next.keys.sorted().compactMap { key in
-                    next[key].flatMap { BrokerDefaults.validationError(key: key, value: $0, base: self.topics.staticLogConfig) }
+                let base = self.topics.staticLogConfig
+                let next = try self.topics.brokerDefaults.update(level, validateOnly: validateOnly) { current in
+                    let next = try update(current)
+                    let problems = next.keys.sorted().compactMap { key in
+                        next[key].flatMap { BrokerDefaults.validationError(key: key, value: $0, base: base) }
+                    }
+                    if !problems.isEmpty { throw ConfigChangeError(code: .invalidConfig, message: problems.joined(separator: "; ")) }
+                    return next
                 }
-                if !problems.isEmpty { return (.invalidConfig, problems.joined(separator: "; ")) }
                 if validateOnly { return (.none, nil) }
-                try self.topics.brokerDefaults.replace(level, with: next)
                 self.topics.reconfigureAll()
                 let which = level == .cluster ? "cluster-wide" : "broker \(self.config.nodeId)"
                 self.logger.info("\(which) topic defaults are now \(Self.describe(next))")
@@ -139,10 +147,10 @@ extension Broker {
 
     /// The value in force of a list config (what APPEND and SUBTRACT start from), or nil if
     /// `name` is not a list config of that resource.
-    private func listValue(_ name: String, resourceType: Int8, overrides: [String: String]) -> String? {
+    private static func listValue(_ name: String, resourceType: Int8, overrides: [String: String], base: LogConfig) -> String? {
         let entry = resourceType == Self.brokerResource ? BrokerDefaults.topicEntry(forBrokerKey: name) : TopicConfig.entry(name)
         guard let entry, entry.type == .list else { return nil }
-        return overrides[name] ?? entry.value(self.topics.baseLogConfig)
+        return overrides[name] ?? entry.value(base)
     }
 
     private static func listItems(_ value: String) -> [String] {

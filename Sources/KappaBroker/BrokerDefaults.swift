@@ -42,13 +42,19 @@ final class BrokerDefaults: Sendable {
         self.state.withLock { level == .cluster ? $0.cluster : $0.broker }
     }
 
-    /// Replaces everything set at `level` (already validated) and saves it.
-    func replace(_ level: Level, with configs: [String: String]) throws {
+    /// Replaces what is set at `level` with what `update` (which validates) makes of it, and
+    /// saves it unless `validateOnly`; one change at a time, so concurrent ones do not lose each other.
+    func update(_ level: Level, validateOnly: Bool, _ update: ([String: String]) throws -> [String: String]) throws
+        -> [String: String]
+    {
         try self.state.withLock { state in
             var next = state
+            let configs = try update(level == .cluster ? state.cluster : state.broker)
+            if validateOnly { return configs }
             if level == .cluster { next.cluster = configs } else { next.broker = configs }
             try self.save(next)
             state = next
+            return configs
         }
     }
 

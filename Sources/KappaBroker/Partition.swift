@@ -187,6 +187,8 @@ public final class Partition: Sendable {
             } catch let error as LogError {
                 switch error {
                 case .corruptBatch(let why): return (failure(.corruptMessage, why), [])
+                // A batch larger than the topic's segment.bytes (Kafka: RECORD_LIST_TOO_LARGE).
+                case .recordBatchTooLarge: return (failure(.recordListTooLarge, "\(error)"), [])
                 default: return (failure(.kafkaStorageError, "\(error)"), [])
                 }
             } catch {

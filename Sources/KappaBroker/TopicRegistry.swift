@@ -118,31 +118,36 @@ final class TopicRegistry: Sendable {
         name: String, validateOnly: Bool, _ update: ([String: String]) throws -> [String: String]
     ) throws -> [String: String] {
         let base = self.baseLogConfig
-        let (configs, partitions) = try self.topics.withLock { topics -> ([String: String], [Partition]) in
+        // Partitions are reconfigured under the registry's lock, so two alters of one topic cannot
+        // leave its partitions with the settings of the one that was stored first (nothing holding
+        // a partition's lock ever waits for the registry's).
+        return try self.topics.withLock { topics -> [String: String] in
             guard var topic = topics[name] else {
                 throw CreateError.invalid(.unknownTopicOrPartition, "topic '\(name)' does not exist")
             }
             let configs = try update(topic.configs)
             let problems = TopicConfig.problems(in: configs, base: base)
             if !problems.isEmpty { throw CreateError.invalid(.invalidConfig, problems.joined(separator: "; ")) }
-            if validateOnly { return (configs, []) }
+            if validateOnly { return configs }
             topic.configs = configs
             var next = topics
             next[name] = topic
             try self.save(next)
             topics = next
-            return (configs, topic.partitions)
+            let config = self.logConfig(for: configs)
+            for partition in topic.partitions { partition.reconfigure(config) }
+            return configs
         }
-        let config = self.logConfig(for: configs)
-        for partition in partitions { partition.reconfigure(config) }
-        return configs
     }
 
-    /// After the broker-level defaults changed: every partition gets its topic's settings anew.
+    /// After the broker-level defaults changed: every partition gets its topic's settings anew
+    /// (under the registry's lock, for the reason `alterConfigs` gives).
     func reconfigureAll() {
-        for topic in self.all() {
-            let config = self.logConfig(for: topic.configs)
-            for partition in topic.partitions { partition.reconfigure(config) }
+        self.topics.withLock { topics in
+            for topic in topics.values {
+                let config = self.logConfig(for: topic.configs)
+                for partition in topic.partitions { partition.reconfigure(config) }
+            }
         }
     }
 

@@ -447,14 +447,20 @@ public final class PartitionLog: @unchecked Sendable {
         )
     }
 
-    /// Deletes whole segments (never the active one), oldest first: those whose newest
-    /// timestamp is older than `now - retentionMs`, then while the log exceeds `retentionBytes`.
+    /// Deletes whole segments, oldest first: those whose newest timestamp is older than
+    /// `now - retentionMs` (an expired active segment is rolled first), then while the log
+    /// exceeds `retentionBytes` (never the active one).
     ///
     /// - Returns: the number of segments deleted.
     public func enforceRetention(now: Int64) throws -> Int {
         guard !self.isClosed else { return 0 }
         var deleted = 0
         if let retentionMs = self.config.retentionMs {
+            // Like Kafka (`UnifiedLog.deleteSegments`): when even the active segment has expired it is
+            // rolled, so it can go too; otherwise a lowered retention.ms would wait for the next roll.
+            if let active = self.activeSegment, active.size > 0, now - active.retentionTimestamp > retentionMs {
+                try self.roll(at: self.logEndOffset, now: now)
+            }
             while self.segments.count > 1, let oldest = self.segments.first,
                 now - oldest.retentionTimestamp > retentionMs
             {

@@ -239,6 +239,12 @@ import Testing
             #expect(hours.errorCode == 0)
             #expect(try self.describe(broker, "plain")["retention.ms"]?.value == "7200000")
 
+            // APPEND to a broker-level list starts from the value in force.
+            let append = try self.incremental(broker, type: 4, "", [("log.cleanup.policy", 2, "compact")])
+            #expect(append.errorCode == 0, "\(append.errorMessage ?? "")")
+            #expect(try self.describe(broker, "plain")["cleanup.policy"]?.value == "compact,delete")
+            #expect(try self.incremental(broker, type: 4, "", [("log.cleanup.policy", 1, nil)]).errorCode == 0)
+
             let notDynamic = try self.incremental(broker, type: 4, "", [("num.partitions", 0, "3")])
             #expect(notDynamic.errorCode == ErrorCode.invalidConfig.rawValue)
             #expect(notDynamic.errorMessage?.contains("num.partitions") == true)
