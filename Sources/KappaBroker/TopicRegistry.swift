@@ -188,6 +188,20 @@ final class TopicRegistry: Sendable {
         return Partition(topic: topic, index: index, log: log)
     }
 
+    /// `configs` without those this broker refuses: a data directory from before configs were
+    /// enforced may hold some that were accepted and ignored then. They are dropped with a warning
+    /// rather than reported as if they applied (the file loses them at its next save).
+    private func enforceable(_ configs: [String: String], of topic: String) -> [String: String] {
+        let base = self.baseLogConfig
+        var kept = configs
+        for key in configs.keys.sorted() {
+            guard let value = configs[key], let why = TopicConfig.validationError(key: key, value: value, base: base) else { continue }
+            kept.removeValue(forKey: key)
+            self.logger.warning("topic '\(topic)': dropping config \(key)=\(value) from topics.json: \(why)")
+        }
+        return kept
+    }
+
     private var metadataPath: String? { self.dataDirectory.map { "\($0)/topics.json" } }
 
     private func save(_ topics: [String: Topic]) throws {
@@ -210,12 +224,13 @@ final class TopicRegistry: Sendable {
                 self.logger.error("skipping topic with invalid name '\(entry.name)' in \(path)")
                 continue
             }
+            let configs = self.enforceable(entry.configs, of: entry.name)
             var partitions: [Partition] = []
             for index in 0..<entry.partitions {
-                partitions.append(try self.openPartition(topic: entry.name, index: index, configs: entry.configs))
+                partitions.append(try self.openPartition(topic: entry.name, index: index, configs: configs))
             }
             let id = KafkaUUID(parsing: entry.id) ?? .random()
-            loaded[entry.name] = Topic(name: entry.name, id: id, partitions: partitions, configs: entry.configs)
+            loaded[entry.name] = Topic(name: entry.name, id: id, partitions: partitions, configs: configs)
         }
         self.topics.withLock { $0 = loaded }
         if !loaded.isEmpty {

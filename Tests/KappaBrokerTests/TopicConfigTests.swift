@@ -192,6 +192,23 @@ import Testing
         #expect(restarted.topics.topic("t")?.configs == ["max.message.bytes": "5000"])
     }
 
+    @Test func configsAnOlderKappaAcceptedAndIgnoredAreDroppedAtStartUp() throws {
+        do {
+            let broker = try self.broker()
+            defer { broker.shutdown() }
+            #expect(try self.create(broker, "t", ["retention.ms": "60000"]).errorCode == 0)
+        }
+        let path = "\(self.root.path)/topics.json"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("\"retention.ms\""))
+        try text.replacingOccurrences(of: "\"retention.ms\"", with: "\"compression.type\" : \"gzip\", \"retention.ms\"")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let restarted = try self.broker()
+        defer { restarted.shutdown() }
+        #expect(restarted.topics.topic("t")?.configs == ["retention.ms": "60000"])
+        #expect(try self.describe(restarted, "t")["compression.type"]?.configSource == 5)
+    }
+
     @Test func describeReportsSourcesReadOnlyFlagsTypesAndDocumentation() throws {
         let broker = try self.broker { $0.log.segmentBytes = 1 << 20 }
         defer { broker.shutdown() }
