@@ -25,7 +25,18 @@ final class BrokerDefaults: Sendable {
         var broker: [String: String] = [:]
     }
 
-    private let state: Mutex<Stored>
+    private struct State {
+        var stored: Stored
+        /// `stored` as topic configs, worked out once per change: every produce asks for it.
+        var topicConfigs: [String: String]
+
+        init(_ stored: Stored) {
+            self.stored = stored
+            self.topicConfigs = BrokerDefaults.topicConfigs(cluster: stored.cluster, broker: stored.broker)
+        }
+    }
+
+    private let state: Mutex<State>
     private let path: String?
 
     init(dataDirectory: String?) throws {
@@ -34,12 +45,12 @@ final class BrokerDefaults: Sendable {
         if let path = self.path, FileManager.default.fileExists(atPath: path) {
             stored = try JSONDecoder().decode(Stored.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         }
-        self.state = Mutex(stored)
+        self.state = Mutex(State(stored))
     }
 
     /// The broker configs set at `level`, by their broker names.
     func configs(at level: Level) -> [String: String] {
-        self.state.withLock { level == .cluster ? $0.cluster : $0.broker }
+        self.state.withLock { level == .cluster ? $0.stored.cluster : $0.stored.broker }
     }
 
     /// Replaces what is set at `level` with what `update` (which validates) makes of it, and
@@ -48,12 +59,12 @@ final class BrokerDefaults: Sendable {
         -> [String: String]
     {
         try self.state.withLock { state in
-            var next = state
-            let configs = try update(level == .cluster ? state.cluster : state.broker)
+            var next = state.stored
+            let configs = try update(level == .cluster ? next.cluster : next.broker)
             if validateOnly { return configs }
             if level == .cluster { next.cluster = configs } else { next.broker = configs }
             try self.save(next)
-            state = next
+            state = State(next)
             return configs
         }
     }
@@ -61,7 +72,10 @@ final class BrokerDefaults: Sendable {
     /// The dynamic defaults as topic configs: for each topic config, its highest-priority synonym
     /// set at the broker level, else at the cluster level.
     func topicConfigs() -> [String: String] {
-        let (cluster, broker) = self.state.withLock { ($0.cluster, $0.broker) }
+        self.state.withLock { $0.topicConfigs }
+    }
+
+    private static func topicConfigs(cluster: [String: String], broker: [String: String]) -> [String: String] {
         var result: [String: String] = [:]
         for entry in TopicConfig.entries where entry.isEnforced {
             levels: for level in [broker, cluster] {
