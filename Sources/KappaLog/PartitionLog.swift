@@ -448,17 +448,21 @@ public final class PartitionLog: @unchecked Sendable {
     }
 
     /// Deletes whole segments, oldest first: those whose newest timestamp is older than
-    /// `now - retentionMs` (an expired active segment is rolled first), then while the log
-    /// exceeds `retentionBytes` (never the active one).
+    /// `now - retentionMs` (the active one too, rolled first, once it has also been idle that
+    /// long), then while the log exceeds `retentionBytes` (never the active one).
     ///
     /// - Returns: the number of segments deleted.
     public func enforceRetention(now: Int64) throws -> Int {
         guard !self.isClosed else { return 0 }
         var deleted = 0
         if let retentionMs = self.config.retentionMs {
-            // Like Kafka (`UnifiedLog.deleteSegments`): when even the active segment has expired it is
-            // rolled, so it can go too; otherwise a lowered retention.ms would wait for the next roll.
-            if let active = self.activeSegment, active.size > 0, now - active.retentionTimestamp > retentionMs {
+            // Like Kafka (`UnifiedLog.deleteSegments`), an expired active segment is rolled so it can
+            // go too, else an idle topic would keep its records forever; unlike Kafka, only once nothing
+            // has been written to it for retention.ms as well, so records just imported with old
+            // timestamps (`kappa import`) are not deleted the moment they arrive.
+            if let active = self.activeSegment, active.size > 0, now - active.retentionTimestamp > retentionMs,
+                now - active.log.lastModifiedMs > retentionMs
+            {
                 try self.roll(at: self.logEndOffset, now: now)
             }
             while self.segments.count > 1, let oldest = self.segments.first,
