@@ -109,28 +109,44 @@ public enum CommandParser {
     // MARK: kafka-configs.sh
 
     /// `--describe|--alter --entity-type topics --entity-name T` (or `--topic T`, as Kafka 3.x also
-    /// takes), `--add-config k=v[,k=v]` and `--delete-config k[,k]`, each repeatable.
+    /// takes) or `--entity-type brokers --entity-name ID` (`--broker ID`), `--add-config k=v[,k=v]`
+    /// and `--delete-config k[,k]`, each repeatable.
     private static func configsTool(_ args: [String]) throws -> AdminCommand {
         let options = try Options(
-            args, tool: "kafka-configs.sh", flags: ["--describe", "--alter", "--all", "--help"],
+            args, tool: "kafka-configs.sh", flags: ["--describe", "--alter", "--all", "--entity-default", "--help"],
             valued: [
-                "--entity-type", "--entity-name", "--topic", "--add-config", "--delete-config", "--bootstrap-server",
+                "--entity-type", "--entity-name", "--topic", "--broker", "--add-config", "--delete-config",
+                "--bootstrap-server",
             ],
             ignoredFlags: [])
         if options.has("--help") { return .help }
         let action = try options.exactlyOne(of: ["--describe", "--alter"], tool: "kafka-configs.sh")
-        if let type = options.last("--entity-type"), type != "topics" {
-            throw CommandError("kafka-configs.sh: only --entity-type topics is supported here, not '\(type)'")
+        let entity: ConfigEntity
+        switch options.last("--entity-type") ?? (options.has("--broker") ? "brokers" : "topics") {
+        case "topics":
+            guard let topic = options.last("--entity-name") ?? options.last("--topic") else {
+                throw CommandError("kafka-configs.sh needs --entity-type topics --entity-name TOPIC")
+            }
+            try Self.validateTopicName(topic)
+            entity = .topic(topic)
+        case "brokers":
+            if options.has("--entity-default") {
+                throw CommandError(
+                    "kafka-configs.sh: --entity-default is not supported here (librdkafka addresses brokers by id); "
+                        + "use --entity-name 1")
+            }
+            guard let text = options.last("--entity-name") ?? options.last("--broker") else {
+                throw CommandError("kafka-configs.sh needs --entity-type brokers --entity-name ID")
+            }
+            entity = .broker(try Self.int32(text, option: "--entity-name"))
+        case let type:
+            throw CommandError("kafka-configs.sh: --entity-type \(type) is not supported here (topics and brokers are)")
         }
-        guard let topic = options.last("--entity-name") ?? options.last("--topic") else {
-            throw CommandError("kafka-configs.sh needs --entity-type topics --entity-name TOPIC")
-        }
-        try Self.validateTopicName(topic)
         if action == "--describe" {
             if options.has("--add-config") || options.has("--delete-config") {
                 throw CommandError("--add-config and --delete-config go with --alter, not --describe")
             }
-            return .describeConfigs(topic: topic, all: options.has("--all"))
+            return .describeConfigs(entity, all: options.has("--all"))
         }
         var set: [String: String] = [:]
         for text in options.all("--add-config") {
@@ -143,7 +159,7 @@ public enum CommandParser {
         if let both = delete.first(where: { set[$0] != nil }) {
             throw CommandError("'\(both)' is both added and deleted")
         }
-        return .alterConfigs(topic: topic, set: set, delete: delete)
+        return .alterConfigs(entity, set: set, delete: delete)
     }
 
     /// `k=v[,k=v]` as kafka-configs.sh reads it: a list value goes in square brackets
@@ -366,7 +382,7 @@ public enum CommandParser {
         case "configs", "config":
             guard args.count == 1, let topic = args.first else { throw CommandError("usage: configs TOPIC") }
             try Self.validateTopicName(topic)
-            return .describeConfigs(topic: topic, all: true)
+            return .describeConfigs(.topic(topic), all: true)
         case "groups":
             try Self.noArguments(word, args)
             return .listGroups

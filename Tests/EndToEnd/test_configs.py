@@ -274,6 +274,21 @@ def test_dashboard_kafka_configs_lines(tmp_path):
         screen.type("kafka-configs.sh --alter --entity-type topics --entity-name cfg --add-config retention.msec=1")
         screen.keys("Enter")
         screen.wait_text("unknown topic config 'retention.msec'")
+
+        # A broker's dynamic settings: the default of topics without an override of their own.
+        screen.type("kafka-configs.sh --alter --entity-type brokers --entity-name 1 --add-config log.retention.bytes=4000")
+        screen.keys("Enter")
+        screen.wait_text("Completed updating config for broker 1.")
+        described = describe(admin_for(bootstrap), "cfg")["retention.bytes"]
+        assert (described.value, described.source) == ("4000", 2)
+        screen.type("kafka-configs.sh --describe --entity-type brokers --entity-name 1")
+        screen.keys("Enter")
+        screen.wait_text("Dynamic configs for broker 1 are:")
+        screen.wait_text("log.retention.bytes=4000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:log.retention.bytes=4000")
+        screen.type("kafka-configs.sh --alter --entity-type brokers --entity-name 1 --delete-config log.retention.bytes")
+        screen.keys("Enter")
+        wait_until(lambda: describe(admin_for(bootstrap), "cfg")["retention.bytes"].value == "-1", 15, 0.3,
+                   "retention.bytes back to unlimited")
         assert describe(admin_for(bootstrap), "cfg")["retention.ms"].value == "60000"
     finally:
         screen.close()

@@ -46,7 +46,7 @@ struct TopicsAlterCommand: ParsableCommand {
         if let partitions { commands.append(.alterPartitions(topic: self.name, count: partitions)) }
         if !self.configs.isEmpty || !self.deleteConfigs.isEmpty {
             let set = Dictionary(try KeyValue.parse(self.configs, option: "--config"), uniquingKeysWith: { $1 })
-            commands.append(.alterConfigs(topic: self.name, set: set, delete: self.deleteConfigs))
+            commands.append(.alterConfigs(.topic(self.name), set: set, delete: self.deleteConfigs))
         }
         for command in commands {
             try StandardOutput.print(try connection.withAdmin { try AdminRunner(admin: $0).execute(command) })
