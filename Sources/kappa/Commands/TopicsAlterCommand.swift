@@ -6,11 +6,9 @@ struct TopicsAlterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alter",
         abstract: "Grow a topic to more partitions (Kafka cannot shrink them), or change its configs.",
-        discussion: """
-            --config sets a topic override and --delete-config removes one (the topic then follows the
-            broker's default again); the other overrides stay. The broker refuses an unknown config or a
-            value it does not enforce with INVALID_CONFIG, naming it.
-            """)
+        discussion: "--config sets a topic override and --delete-config removes one (the topic then follows the "
+            + "broker's default again); the other overrides stay. The broker refuses an unknown config or a "
+            + "value it does not enforce with INVALID_CONFIG, naming it.")
 
     @OptionGroup var connection: ConnectionOptions
 
