@@ -447,13 +447,15 @@ public final class PartitionLog: @unchecked Sendable {
         )
     }
 
-    /// Deletes whole segments, oldest first: those whose newest timestamp is older than
-    /// `now - retentionMs` (the active one too, rolled first, once it has also been idle that
-    /// long), then while the log exceeds `retentionBytes` (never the active one).
+    /// When `cleanup.policy` includes delete, deletes whole segments, oldest first: those whose
+    /// newest timestamp is older than `now - retentionMs` (the active one too, rolled first, once
+    /// it has also been idle that long), then while the log exceeds `retentionBytes` (never the
+    /// active one).
     ///
     /// - Returns: the number of segments deleted.
     public func enforceRetention(now: Int64) throws -> Int {
-        guard !self.isClosed else { return 0 }
+        // cleanup.policy=compact alone: old records go by compaction only, never by retention.
+        guard !self.isClosed, self.config.cleanupPolicy.contains(.delete) else { return 0 }
         var deleted = 0
         if let retentionMs = self.config.retentionMs {
             // Like Kafka (`UnifiedLog.deleteSegments`), an expired active segment is rolled so it can

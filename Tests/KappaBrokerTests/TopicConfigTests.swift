@@ -137,6 +137,20 @@ import Testing
         #expect(broker.topics.topic("t")?.configs["retention.ms"] == nil)
     }
 
+    @Test func retentionDeletesOnlyWhenTheCleanupPolicyIncludesDelete() async throws {
+        let broker = try self.broker()
+        defer { broker.shutdown() }
+        #expect(try self.create(broker, "t", ["segment.bytes": "1000", "retention.bytes": "1500",
+                                              "cleanup.policy": "compact"]).errorCode == 0)
+        for _ in 0..<20 { _ = try await self.produce(broker, "t", count: 3, timestamp: Broker.nowMs()) }
+        let partition = try #require(broker.topics.partition("t", 0))
+        try partition.maintain(now: Broker.nowMs())
+        #expect(partition.offsets.logStart == 0, "compact only: retention.bytes does not delete")
+        #expect(try self.incremental(broker, "t", [("cleanup.policy", 2, "delete")]).errorCode == 0)
+        try partition.maintain(now: Broker.nowMs())
+        #expect(partition.offsets.logStart > 30)
+    }
+
     @Test func incrementalOperationsValidateTheWholeResultAndKeepOtherOverrides() throws {
         let broker = try self.broker()
         defer { broker.shutdown() }
