@@ -447,14 +447,26 @@ public final class PartitionLog: @unchecked Sendable {
         )
     }
 
-    /// Deletes whole segments (never the active one), oldest first: those whose newest
-    /// timestamp is older than `now - retentionMs`, then while the log exceeds `retentionBytes`.
+    /// When `cleanup.policy` includes delete, deletes whole segments, oldest first: those whose
+    /// newest timestamp is older than `now - retentionMs` (the active one too, rolled first, once
+    /// it has also been idle that long), then while the log exceeds `retentionBytes` (never the
+    /// active one).
     ///
     /// - Returns: the number of segments deleted.
     public func enforceRetention(now: Int64) throws -> Int {
-        guard !self.isClosed else { return 0 }
+        // cleanup.policy=compact alone: old records go by compaction only, never by retention.
+        guard !self.isClosed, self.config.cleanupPolicy.contains(.delete) else { return 0 }
         var deleted = 0
         if let retentionMs = self.config.retentionMs {
+            // Like Kafka (`UnifiedLog.deleteSegments`), an expired active segment is rolled so it can
+            // go too, else an idle topic would keep its records forever; unlike Kafka, only once nothing
+            // has been written to it for retention.ms as well, so records just imported with old
+            // timestamps (`kappa import`) are not deleted the moment they arrive.
+            if let active = self.activeSegment, active.size > 0, now - active.retentionTimestamp > retentionMs,
+                now - active.log.lastModifiedMs > retentionMs
+            {
+                try self.roll(at: self.logEndOffset, now: now)
+            }
             while self.segments.count > 1, let oldest = self.segments.first,
                 now - oldest.retentionTimestamp > retentionMs
             {
