@@ -61,4 +61,4 @@ clean:
 
 # Also drops resolved dependencies and the venvs (setup recreates them).
 distclean:
-	rm -rf .build .venv .venv-kp2
+	rm -rf .build .venv .venv-kp2 .venv-quix

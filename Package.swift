@@ -74,6 +74,9 @@ let package = Package(
         // Kafka protocol client (KappaWire codecs) for the transaction admin APIs librdkafka 2.0 lacks.
         .target(name: "KappaClient", dependencies: [
             "CRdKafka", "KappaWire", .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "KappaWireTests", dependencies: [

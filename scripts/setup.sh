@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(libncurses-dev librdkafka-dev kcat tmux pkg-config)
 VENV=.venv            # kafka-python 3.x, confluent-kafka, aiokafka, pytest (end-to-end tests)
 VENV_KP2=.venv-kp2    # kafka-python 2.0.2, the course's version
+# quixstreams (the stream-processing framework of the exactly-once test) pins confluent-kafka
+# below 2.13, so it gets a venv of its own instead of downgrading the suite's confluent-kafka.
+VENV_QUIX=.venv-quix
 
 # .venv: pip requirement -> module that proves it is installed
 VENV_REQS=('kafka-python>=3,<4' confluent-kafka aiokafka lz4 python-snappy zstandard crc32c
@@ -46,4 +49,12 @@ fi
 if ! "$VENV_KP2/bin/python" -c 'import kafka; assert kafka.__version__ == "2.0.2"' 2>/dev/null; then
   echo "setup: installing kafka-python 2.0.2 into $VENV_KP2" >&2
   "$VENV_KP2/bin/pip" install -q --disable-pip-version-check 'kafka-python==2.0.2' >&2
+fi
+if [ ! -x "$VENV_QUIX/bin/python" ]; then
+  echo "setup: creating $VENV_QUIX" >&2
+  "$PY" -m venv "$VENV_QUIX"
+fi
+if ! import_check "$VENV_QUIX" quixstreams; then
+  echo "setup: installing quixstreams into $VENV_QUIX" >&2
+  "$VENV_QUIX/bin/pip" install -q --disable-pip-version-check 'quixstreams>=3,<4' >&2
 fi

@@ -45,7 +45,7 @@ extension Broker {
                 }
                 partitions.append(.init(
                     index: data.index, errorCode: result.error.rawValue, baseOffset: result.baseOffset,
-                    logAppendTimeMs: -1, logStartOffset: result.logStartOffset,
+                    logAppendTimeMs: result.logAppendTimeMs, logStartOffset: result.logStartOffset,
                     errorMessage: result.error == .none ? nil : result.message))
             }
             responses.append(.init(name: topicData.name, partitionResponses: partitions))

@@ -138,6 +138,10 @@ public final class Broker: Sendable {
                 return eventLoop.makeSucceededFuture(self.deleteRecords(try DeleteRecordsRequest(from: &body, version: version), version: version))
             case .describeConfigs:
                 return eventLoop.makeSucceededFuture(self.describeConfigs(try DescribeConfigsRequest(from: &body, version: version), version: version))
+            case .alterConfigs:
+                return eventLoop.makeSucceededFuture(self.alterConfigs(try AlterConfigsRequest(from: &body, version: version), version: version))
+            case .incrementalAlterConfigs:
+                return eventLoop.makeSucceededFuture(self.incrementalAlterConfigs(try IncrementalAlterConfigsRequest(from: &body, version: version), version: version))
             case .initProducerId:
                 return self.initProducerId(try InitProducerIdRequest(from: &body, version: version), version: version, eventLoop: eventLoop)
             case .offsetForLeaderEpoch:

@@ -40,6 +40,8 @@ public final class Partition: Sendable {
         public var baseOffset: Int64
         public var logStartOffset: Int64
         public var message: String?
+        /// The broker's clock stamped on the batches (LogAppendTime topics), else -1.
+        public var logAppendTimeMs: Int64 = -1
     }
 
     public struct Offsets: Sendable, Equatable {
@@ -129,6 +131,12 @@ public final class Partition: Sendable {
         self.state.withLock { $0.log.syncedOffset }
     }
 
+    /// Applies changed topic configs (AlterConfigs, broker defaults): later appends, rolls and
+    /// retention runs follow them.
+    func reconfigure(_ config: LogConfig) {
+        self.state.withLock { $0.log.config = config }
+    }
+
     /// Appends the batches of one Produce partition entry, after size and sequence checks.
     func append(_ records: ByteBuffer, maxMessageBytes: Int, now: Int64) -> AppendResult {
         let (result, waiters) = self.state.withLock { state -> (AppendResult, [FetchWaiter]) in
@@ -170,12 +178,22 @@ public final class Partition: Sendable {
                     return (failure(code, nil), [])
                 }
             }
+            // message.timestamp.type=LogAppendTime: every batch carries the broker's clock instead.
+            let logAppendTime = state.log.config.messageTimestampType == .logAppendTime
+            let stamped: ByteBuffer
+            do {
+                stamped = logAppendTime ? try PartitionLog.stampingLogAppendTime(records, now: now) : records
+            } catch {
+                return (failure(.corruptMessage, "\(error)"), [])
+            }
             let info: LogAppendInfo
             do {
-                info = try state.log.append(records, now: now)
+                info = try state.log.append(stamped, now: now)
             } catch let error as LogError {
                 switch error {
                 case .corruptBatch(let why): return (failure(.corruptMessage, why), [])
+                // A batch larger than the topic's segment.bytes (Kafka: RECORD_LIST_TOO_LARGE).
+                case .recordBatchTooLarge: return (failure(.recordListTooLarge, "\(error)"), [])
                 default: return (failure(.kafkaStorageError, "\(error)"), [])
                 }
             } catch {
@@ -187,7 +205,8 @@ public final class Partition: Sendable {
             }
             let waiters = state.waiters
             state.waiters.removeAll()
-            return (AppendResult(error: .none, baseOffset: info.firstOffset, logStartOffset: logStart, message: nil), waiters)
+            return (AppendResult(error: .none, baseOffset: info.firstOffset, logStartOffset: logStart, message: nil,
+                                 logAppendTimeMs: logAppendTime ? now : -1), waiters)
         }
         for waiter in waiters { waiter.wake() }
         return result

@@ -16,7 +16,12 @@ public enum SupportedApis {
         .deleteRecords: 0...2,
         .initProducerId: 0...4,
         .offsetForLeaderEpoch: 2...4,
-        .describeConfigs: 1...4,
+        // Configs: the versions Kafka 3.x serves. DescribeConfigs v0 (isDefault instead of sources)
+        // is what kafka-python 2.0 and older admin tools send. IncrementalAlterConfigs is what
+        // kafka-configs.sh and Kafka's Admin use; AlterConfigs (whole-set replace) is librdkafka's.
+        .describeConfigs: 0...4,
+        .alterConfigs: 0...2,
+        .incrementalAlterConfigs: 0...1,
         .createPartitions: 0...3,
         // Transactions. AddPartitionsToTxn stops at 3 and EndTxn/AddOffsetsToTxn/TxnOffsetCommit at 3:
         // v4/v5 are KIP-890's (batched, broker-verified, epoch bumped on every EndTxn), which

@@ -24,14 +24,23 @@ final class TopicRegistry: Sendable {
 
     private let topics = Mutex<[String: Topic]>([:])
     private let dataDirectory: String?
-    private let baseLogConfig: LogConfig
+    /// The broker's log settings from its command line (the static layer of topic defaults).
+    let staticLogConfig: LogConfig
+    /// The broker-level dynamic defaults (AlterConfigs on the BROKER resource), over `staticLogConfig`.
+    let brokerDefaults: BrokerDefaults
     private let logger: Logger
 
     init(dataDirectory: String?, logConfig: LogConfig, logger: Logger) throws {
         self.dataDirectory = dataDirectory
-        self.baseLogConfig = logConfig
+        self.staticLogConfig = logConfig
+        self.brokerDefaults = try BrokerDefaults(dataDirectory: dataDirectory)
         self.logger = logger
         try self.load()
+    }
+
+    /// What a topic without overrides gets: the static settings with the dynamic defaults applied.
+    var baseLogConfig: LogConfig {
+        TopicConfig.apply(self.brokerDefaults.topicConfigs(), to: self.staticLogConfig)
     }
 
     var names: [String] { self.topics.withLock { Array($0.keys).sorted() } }
@@ -68,9 +77,8 @@ final class TopicRegistry: Sendable {
         guard partitions <= 10_000 else {
             throw CreateError.invalid(.invalidPartitions, "at most 10000 partitions per topic")
         }
-        for (key, value) in configs {
-            if let why = TopicConfig.validationError(key: key, value: value) { throw CreateError.invalid(.invalidConfig, why) }
-        }
+        let problems = TopicConfig.problems(in: configs, base: self.baseLogConfig)
+        if !problems.isEmpty { throw CreateError.invalid(.invalidConfig, problems.joined(separator: "; ")) }
         return try self.topics.withLock { topics in
             if topics[name] != nil { throw CreateError.exists }
             let id = KafkaUUID.random()
@@ -102,6 +110,47 @@ final class TopicRegistry: Sendable {
         }
     }
 
+    /// Replaces a topic's config overrides with what `update` makes of the current ones, after
+    /// validating them, and reconfigures its open partitions: the next append, roll and retention
+    /// run follow the new settings. Returns the overrides now in force.
+    @discardableResult
+    func alterConfigs(
+        name: String, validateOnly: Bool, _ update: ([String: String]) throws -> [String: String]
+    ) throws -> [String: String] {
+        let base = self.baseLogConfig
+        // Partitions are reconfigured under the registry's lock, so two alters of one topic cannot
+        // leave its partitions with the settings of the one that was stored first (nothing holding
+        // a partition's lock ever waits for the registry's).
+        return try self.topics.withLock { topics -> [String: String] in
+            guard var topic = topics[name] else {
+                throw CreateError.invalid(.unknownTopicOrPartition, "topic '\(name)' does not exist")
+            }
+            let configs = try update(topic.configs)
+            let problems = TopicConfig.problems(in: configs, base: base)
+            if !problems.isEmpty { throw CreateError.invalid(.invalidConfig, problems.joined(separator: "; ")) }
+            if validateOnly { return configs }
+            topic.configs = configs
+            var next = topics
+            next[name] = topic
+            try self.save(next)
+            topics = next
+            let config = self.logConfig(for: configs)
+            for partition in topic.partitions { partition.reconfigure(config) }
+            return configs
+        }
+    }
+
+    /// After the broker-level defaults changed: every partition gets its topic's settings anew
+    /// (under the registry's lock, for the reason `alterConfigs` gives).
+    func reconfigureAll() {
+        self.topics.withLock { topics in
+            for topic in topics.values {
+                let config = self.logConfig(for: topic.configs)
+                for partition in topic.partitions { partition.reconfigure(config) }
+            }
+        }
+    }
+
     func delete(name: String) throws -> Topic? {
         let removed = try self.topics.withLock { topics -> Topic? in
             guard let topic = topics.removeValue(forKey: name) else { return nil }
@@ -125,7 +174,7 @@ final class TopicRegistry: Sendable {
     }
 
     func logConfig(for configs: [String: String]) -> LogConfig {
-        TopicConfig.applyCompaction(configs, to: TopicConfig.apply(configs, to: self.baseLogConfig))
+        TopicConfig.apply(configs, to: self.baseLogConfig)
     }
 
     private func openPartition(topic: String, index: Int32, configs: [String: String]) throws -> Partition {
@@ -137,6 +186,20 @@ final class TopicRegistry: Sendable {
             log = PartitionLog.inMemory(config: config)
         }
         return Partition(topic: topic, index: index, log: log)
+    }
+
+    /// `configs` without those this broker refuses: a data directory from before configs were
+    /// enforced may hold some that were accepted and ignored then. They are dropped with a warning
+    /// rather than reported as if they applied (the file loses them at its next save).
+    private func enforceable(_ configs: [String: String], of topic: String) -> [String: String] {
+        let base = self.baseLogConfig
+        var kept = configs
+        for key in configs.keys.sorted() {
+            guard let value = configs[key], let why = TopicConfig.validationError(key: key, value: value, base: base) else { continue }
+            kept.removeValue(forKey: key)
+            self.logger.warning("topic '\(topic)': dropping config \(key)=\(value) from topics.json: \(why)")
+        }
+        return kept
     }
 
     private var metadataPath: String? { self.dataDirectory.map { "\($0)/topics.json" } }
@@ -161,12 +224,13 @@ final class TopicRegistry: Sendable {
                 self.logger.error("skipping topic with invalid name '\(entry.name)' in \(path)")
                 continue
             }
+            let configs = self.enforceable(entry.configs, of: entry.name)
             var partitions: [Partition] = []
             for index in 0..<entry.partitions {
-                partitions.append(try self.openPartition(topic: entry.name, index: index, configs: entry.configs))
+                partitions.append(try self.openPartition(topic: entry.name, index: index, configs: configs))
             }
             let id = KafkaUUID(parsing: entry.id) ?? .random()
-            loaded[entry.name] = Topic(name: entry.name, id: id, partitions: partitions, configs: entry.configs)
+            loaded[entry.name] = Topic(name: entry.name, id: id, partitions: partitions, configs: configs)
         }
         self.topics.withLock { $0 = loaded }
         if !loaded.isEmpty {

@@ -5,25 +5,23 @@ import NIOCore
 
 /// A small Kafka protocol client for the admin APIs librdkafka 2.0 has no calls for (KIP-664's
 /// ListTransactions, DescribeTransactions, DescribeProducers, and WriteTxnMarkers as
-/// `kafka-transactions.sh abort` sends it) and for ListOffsets at read_committed. Blocking, plaintext
-/// only; connections are opened on first use per broker and closed with the client. Not thread-safe.
+/// `kafka-transactions.sh abort` sends it) and for ListOffsets at read_committed. Blocking; TLS and SASL
+/// (PLAIN, SCRAM-SHA-256/512) from the same properties librdkafka takes. Connections are opened on first
+/// use per broker and closed with the client. Not thread-safe.
 public final class RawKafkaClient {
     private let bootstrap: [(host: String, port: Int)]
     private let clientId: String
     private let timeoutMs: Int
+    private let security: KafkaConnectionSecurity
     private var connections: [Int32: KafkaConnection] = [:]
     private var bootstrapConnection: KafkaConnection?
     private var brokers: [Int32: (host: String, port: Int)] = [:]
 
-    /// `properties` are the librdkafka properties the rest of the dashboard uses: anything but plaintext
-    /// (`security.protocol` SSL, SASL_*) is refused here, since this client speaks neither TLS nor SASL.
+    /// `properties` are the librdkafka properties the rest of the dashboard uses: `security.protocol`,
+    /// `sasl.*` and `ssl.*` secure these connections the same way, and settings this client cannot honour
+    /// (GSSAPI, OAUTHBEARER, client certificates, ...) are refused here rather than connecting less securely.
     public init(config: ClientConfig, timeoutMs: Int? = nil) throws {
-        let proto = (config.properties["security.protocol"] ?? "plaintext").lowercased()
-        guard proto == "plaintext" else {
-            throw KafkaClientError(
-                RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED,
-                "the transaction commands speak plaintext Kafka only (security.protocol=\(proto) is not supported)")
-        }
+        self.security = try KafkaConnectionSecurity(properties: config.properties)
         self.bootstrap = config.bootstrapServers.split(separator: ",").compactMap { Self.hostPort(String($0)) }
         guard !self.bootstrap.isEmpty else {
             throw KafkaClientError(RD_KAFKA_RESP_ERR__INVALID_ARG, "no bootstrap server in '\(config.bootstrapServers)'")
@@ -275,11 +273,15 @@ public final class RawKafkaClient {
     }
 
     private func anyConnection() throws -> KafkaConnection {
-        if let c = self.bootstrapConnection { return c }
+        if let c = self.bootstrapConnection, c.isUsable { return c }
+        self.bootstrapConnection?.close()
+        self.bootstrapConnection = nil
         var lastError: Error = KafkaClientError(RD_KAFKA_RESP_ERR__TRANSPORT, "no bootstrap server")
         for server in self.bootstrap {
             do {
-                let c = try KafkaConnection(host: server.host, port: server.port, clientId: self.clientId, timeoutMs: self.timeoutMs)
+                let c = try KafkaConnection(
+                    host: server.host, port: server.port, clientId: self.clientId, timeoutMs: self.timeoutMs,
+                    security: self.security)
                 self.bootstrapConnection = c
                 return c
             } catch {
@@ -290,12 +292,15 @@ public final class RawKafkaClient {
     }
 
     private func connection(node: Int32) throws -> KafkaConnection {
-        if let c = self.connections[node] { return c }
+        if let c = self.connections[node], c.isUsable { return c }
+        self.connections.removeValue(forKey: node)?.close()
         if self.brokers[node] == nil { _ = try self.metadata(topics: []) }
         guard let address = self.brokers[node] else {
             throw KafkaClientError(RD_KAFKA_RESP_ERR__UNKNOWN_BROKER, "broker \(node) is not in the cluster's metadata")
         }
-        let c = try KafkaConnection(host: address.host, port: address.port, clientId: self.clientId, timeoutMs: self.timeoutMs)
+        let c = try KafkaConnection(
+            host: address.host, port: address.port, clientId: self.clientId, timeoutMs: self.timeoutMs,
+            security: self.security)
         self.connections[node] = c
         return c
     }

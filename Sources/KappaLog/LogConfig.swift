@@ -1,3 +1,5 @@
+import KappaWire
+
 /// Per-partition log settings, with Kafka's defaults (`LogConfig` / `ServerLogConfigs`).
 public struct LogConfig: Sendable, Equatable {
     /// Roll to a new segment before the active one would exceed this size (`segment.bytes`).
@@ -17,6 +19,9 @@ public struct LogConfig: Sendable, Equatable {
     public var flush: FlushPolicy
     /// Largest batch a producer may send (`max.message.bytes`); enforced by the broker, carried here.
     public var maxMessageBytes: Int
+    /// `message.timestamp.type`: keep the producer's timestamps (CreateTime) or stamp each batch
+    /// with the broker's clock on append (LogAppendTime, see `stampingLogAppendTime`).
+    public var messageTimestampType: TimestampType = .createTime
     /// `cleanup.policy`: delete old segments (retention), compact them (keep the latest record of
     /// each key), or both.
     public var cleanupPolicy: CleanupPolicy = .delete

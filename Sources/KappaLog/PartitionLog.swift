@@ -460,15 +460,26 @@ public final class PartitionLog: @unchecked Sendable {
         )
     }
 
-    /// Deletes whole segments (never the active one), oldest first: those whose newest
-    /// timestamp is older than `now - retentionMs`, then while the log exceeds `retentionBytes`.
+    /// When `cleanup.policy` includes delete, deletes whole segments, oldest first: those whose
+    /// newest timestamp is older than `now - retentionMs` (the active one too, rolled first, once
+    /// it has also been idle that long), then while the log exceeds `retentionBytes` (never the
+    /// active one).
     ///
     /// - Returns: the number of segments deleted.
     public func enforceRetention(now: Int64) throws -> Int {
-        // A compact-only log keeps every segment (the cleaner bounds it by key); `compact,delete` both.
+        // cleanup.policy=compact alone: old records go by compaction only, never by retention.
         guard !self.isClosed, self.config.cleanupPolicy.contains(.delete) else { return 0 }
         var deleted = 0
         if let retentionMs = self.config.retentionMs {
+            // Like Kafka (`UnifiedLog.deleteSegments`), an expired active segment is rolled so it can
+            // go too, else an idle topic would keep its records forever; unlike Kafka, only once nothing
+            // has been written to it for retention.ms as well, so records just imported with old
+            // timestamps (`kappa import`) are not deleted the moment they arrive.
+            if let active = self.activeSegment, active.size > 0, now - active.retentionTimestamp > retentionMs,
+                now - active.log.lastModifiedMs > retentionMs
+            {
+                try self.roll(at: self.logEndOffset, now: now)
+            }
             while self.segments.count > 1, let oldest = self.segments.first,
                 now - oldest.retentionTimestamp > retentionMs
             {
@@ -590,27 +601,23 @@ public final class PartitionLog: @unchecked Sendable {
     /// Calls `body` with the header of every batch in the log, oldest first (used at start-up to
     /// rebuild idempotent-producer state). I/O errors end the scan early and are logged.
     public func forEachBatchHeader(_ body: (RecordBatchHeader) throws -> Void) rethrows {
-        guard !self.isClosed else { return }
-        for segment in self.segments {
-            var cursor = BatchCursor(file: segment.log, from: 0)
-            while true {
-                let step: BatchCursor.Step
-                do {
-                    step = try cursor.next(verifyCRC: false)
-                } catch {
-                    self.logger.error("scanning \(segment.name) failed: \(error)")
-                    return
-                }
-                guard case .batch(let header, _) = step else { break }
-                try body(header)
-            }
-        }
+        try self.scanBatches { header, _, _ in try body(header) }
     }
 
     /// As `forEachBatchHeader`, with the marker of each control batch (read from the file, since a
     /// header does not say whether it commits or aborts). Rebuilds the transaction state of a
     /// partition after a crash; control batches are one record each, so they cost little to read.
     public func forEachBatchHeaderAndMarker(_ body: (RecordBatchHeader, EndTransactionMarker?) throws -> Void) rethrows {
+        try self.scanBatches { header, position, segment in
+            var marker: EndTransactionMarker?
+            if header.isControl, let bytes = try? segment.read(from: position, maxBytes: header.totalSize, atLeastOne: true).0 {
+                marker = EndTransactionMarker.parse(batch: bytes, at: bytes.readerIndex)
+            }
+            try body(header, marker)
+        }
+    }
+
+    private func scanBatches(_ body: (RecordBatchHeader, Int64, LogSegment) throws -> Void) rethrows {
         guard !self.isClosed else { return }
         for segment in self.segments {
             var cursor = BatchCursor(file: segment.log, from: 0)
@@ -623,11 +630,7 @@ public final class PartitionLog: @unchecked Sendable {
                     return
                 }
                 guard case .batch(let header, let position) = step else { break }
-                var marker: EndTransactionMarker?
-                if header.isControl, let bytes = try? segment.read(from: position, maxBytes: header.totalSize, atLeastOne: true).0 {
-                    marker = EndTransactionMarker.parse(batch: bytes, at: bytes.readerIndex)
-                }
-                try body(header, marker)
+                try body(header, position, segment)
             }
         }
     }

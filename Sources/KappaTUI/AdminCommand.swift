@@ -8,6 +8,12 @@ public enum AdminCommand: Equatable, Sendable {
     case describeTopic(String?)
     case deleteTopic(String)
     case alterPartitions(topic: String, count: Int32)
+    /// `kafka-configs.sh --describe --entity-type topics|brokers --entity-name N`: what is set on
+    /// the entity itself, or with `all` (`--all`) every config with its source.
+    case describeConfigs(ConfigEntity, all: Bool)
+    /// `kafka-configs.sh --alter ... --add-config k=v[,k=v] --delete-config k[,k]` and
+    /// `kappa topics alter T --config k=v --delete-config k`: the other settings stay.
+    case alterConfigs(ConfigEntity, set: [String: String], delete: [String])
     case listGroups
     case describeGroup(String)
     case deleteGroup(String)

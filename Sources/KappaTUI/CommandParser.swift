@@ -33,11 +33,13 @@ public enum CommandParser {
                 return .success(try Self.groupsTool(args, utcOffsetSeconds: utcOffsetSeconds))
             case "kafka-transactions.sh", "kafka-transactions":
                 return .success(try Self.transactionsTool(args))
+            case "kafka-configs.sh", "kafka-configs":
+                return .success(try Self.configsTool(args))
             default:
                 if tool.hasPrefix("kafka-") && tool.hasSuffix(".sh") {
                     throw CommandError(
-                        "\(tool) is not supported here (kafka-topics.sh, kafka-consumer-groups.sh and "
-                            + "kafka-transactions.sh are)")
+                        "\(tool) is not supported here (kafka-topics.sh, kafka-configs.sh, kafka-consumer-groups.sh "
+                            + "and kafka-transactions.sh are)")
                 }
                 return .success(try Self.shortForm(tool.lowercased(), args))
             }
@@ -102,6 +104,93 @@ public enum CommandParser {
             configs[String(entry[..<eq])] = String(entry[entry.index(after: eq)...])
         }
         return configs
+    }
+
+    // MARK: kafka-configs.sh
+
+    /// `--describe|--alter --entity-type topics --entity-name T` (or `--topic T`, as Kafka 3.x also
+    /// takes) or `--entity-type brokers --entity-name ID` (`--broker ID`), `--add-config k=v[,k=v]`
+    /// and `--delete-config k[,k]`, each repeatable.
+    private static func configsTool(_ args: [String]) throws -> AdminCommand {
+        let options = try Options(
+            args, tool: "kafka-configs.sh", flags: ["--describe", "--alter", "--all", "--entity-default", "--help"],
+            valued: [
+                "--entity-type", "--entity-name", "--topic", "--broker", "--add-config", "--delete-config",
+                "--bootstrap-server",
+            ],
+            ignoredFlags: [])
+        if options.has("--help") { return .help }
+        let action = try options.exactlyOne(of: ["--describe", "--alter"], tool: "kafka-configs.sh")
+        let entity: ConfigEntity
+        switch options.last("--entity-type") ?? (options.has("--broker") ? "brokers" : "topics") {
+        case "topics":
+            guard let topic = options.last("--entity-name") ?? options.last("--topic") else {
+                throw CommandError("kafka-configs.sh needs --entity-type topics --entity-name TOPIC")
+            }
+            try Self.validateTopicName(topic)
+            entity = .topic(topic)
+        case "brokers":
+            if options.has("--entity-default") {
+                throw CommandError(
+                    "kafka-configs.sh: --entity-default is not supported here (librdkafka addresses brokers by id); "
+                        + "use --entity-name 1")
+            }
+            guard let text = options.last("--entity-name") ?? options.last("--broker") else {
+                throw CommandError("kafka-configs.sh needs --entity-type brokers --entity-name ID")
+            }
+            entity = .broker(try Self.int32(text, option: "--entity-name"))
+        case let type:
+            throw CommandError("kafka-configs.sh: --entity-type \(type) is not supported here (topics and brokers are)")
+        }
+        if action == "--describe" {
+            if options.has("--add-config") || options.has("--delete-config") {
+                throw CommandError("--add-config and --delete-config go with --alter, not --describe")
+            }
+            return .describeConfigs(entity, all: options.has("--all"))
+        }
+        var set: [String: String] = [:]
+        for text in options.all("--add-config") {
+            for pair in try Self.configPairs(text) { set[pair.key] = pair.value }
+        }
+        let delete = options.all("--delete-config").flatMap { $0.split(separator: ",").map(String.init) }.filter { !$0.isEmpty }
+        guard !set.isEmpty || !delete.isEmpty else {
+            throw CommandError("--alter needs --add-config k=v or --delete-config k")
+        }
+        if let both = delete.first(where: { set[$0] != nil }) {
+            throw CommandError("'\(both)' is both added and deleted")
+        }
+        return .alterConfigs(entity, set: set, delete: delete)
+    }
+
+    /// `k=v[,k=v]` as kafka-configs.sh reads it: a list value goes in square brackets
+    /// (`cleanup.policy=[compact,delete]`), whose commas do not separate pairs.
+    public static func configPairs(_ text: String) throws -> [(key: String, value: String)] {
+        var pieces: [String] = []
+        var current = ""
+        var depth = 0
+        for character in text {
+            switch character {
+            case "[": depth += 1
+            case "]": depth = max(0, depth - 1)
+            case "," where depth == 0:
+                pieces.append(current)
+                current = ""
+                continue
+            default: break
+            }
+            current.append(character)
+        }
+        pieces.append(current)
+        return try pieces.filter { !$0.isEmpty }.map { piece in
+            guard let eq = piece.firstIndex(of: "="), eq != piece.startIndex else {
+                throw CommandError("--add-config takes k=v[,k=v], not '\(piece)'")
+            }
+            var value = String(piece[piece.index(after: eq)...])
+            if value.hasPrefix("[") && value.hasSuffix("]") && value.count >= 2 {
+                value = String(value.dropFirst().dropLast())
+            }
+            return (String(piece[..<eq]), value)
+        }
     }
 
     // MARK: kafka-consumer-groups.sh
@@ -290,6 +379,10 @@ public enum CommandParser {
             let count = try Self.int32(p, option: "-p")
             guard count >= 1 else { throw CommandError("-p must be at least 1") }
             return .alterPartitions(topic: topic, count: count)
+        case "configs", "config":
+            guard args.count == 1, let topic = args.first else { throw CommandError("usage: configs TOPIC") }
+            try Self.validateTopicName(topic)
+            return .describeConfigs(.topic(topic), all: true)
         case "groups":
             try Self.noArguments(word, args)
             return .listGroups

@@ -9,6 +9,8 @@ import time
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from e2e import create_topic
+from test_auth import USERS, WRONG, client_conf, start_secure
+from test_auth import users_file  # noqa: F401 (a fixture, used by name)
 from test_cli_support import kappa, ok, one_line_error
 
 TXN_ID = "cli-txn-hanging"
@@ -95,6 +97,53 @@ def test_transactions_commands_and_abort_of_a_hanging_transaction(broker, topic)
     one_line_error(kappa("transactions", "frob", bootstrap=bootstrap), "unknown command")
 
 
-def test_transactions_commands_refuse_tls_and_sasl_settings(broker):
+def test_transactions_commands_refuse_what_they_cannot_do_securely(broker):
+    """librdkafka's default SASL mechanism is GSSAPI, and client certificates are not implemented: refused
+    before connecting rather than connecting less securely than configured."""
     run = kappa("transactions", "list", "-X", "security.protocol=SASL_PLAINTEXT", bootstrap=broker.bootstrap)
-    one_line_error(run, "plaintext")
+    one_line_error(run, "sasl.mechanism=GSSAPI is not supported")
+    run = kappa("transactions", "list", "-X", "security.protocol=SSL", "-X", "ssl.certificate.location=/x.pem",
+                "-X", "ssl.key.location=/x.key", bootstrap=broker.bootstrap)
+    one_line_error(run, "is not supported")
+
+
+def test_transactions_list_over_sasl_ssl_with_scram(kappa_factory, users_file, certificate, topic):
+    """The raw client authenticates like librdkafka from the same -X properties: SCRAM-SHA-256 over TLS
+    trusting ssl.ca.location, while a confluent-kafka transactional producer with the same settings holds a
+    transaction open; a wrong password fails in one line naming the mechanism and never the password."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    b = start_secure(kappa_factory, users_file, certificate, "SASL_SSL")
+    user = "bob"  # a password with "," and "=", and a user name SCRAM must escape nothing in
+    conf = client_conf("SASL_SSL", "SCRAM-SHA-256", user, USERS[user], certificate)
+    admin = AdminClient({"bootstrap.servers": b.bootstrap, **conf})
+    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)],
+                        operation_timeout=10, request_timeout=15)[topic].result(timeout=20)
+
+    def settings(password):
+        return ["-X", "security.protocol=SASL_SSL", "-X", "sasl.mechanisms=SCRAM-SHA-256",
+                "-X", f"sasl.username={user}", "-X", f"sasl.password={password}",
+                "-X", f"ssl.ca.location={certificate[0]}"]
+
+    txn_id = "cli-txn-sasl-ssl"
+    producer = Producer({"bootstrap.servers": b.bootstrap, "transactional.id": txn_id, **conf})
+    try:
+        producer.init_transactions(15)
+        producer.begin_transaction()
+        producer.produce(topic, b"secure-1", partition=0)
+        assert producer.flush(15) == 0
+
+        listed = rows(kappa("transactions", "list", *settings(USERS[user]), bootstrap=b.bootstrap))
+        assert listed[0] == ["TransactionalId", "Coordinator", "ProducerId", "TransactionState"]
+        mine = [r for r in listed[1:] if r[0] == txn_id]
+        assert len(mine) == 1 and mine[0][3] == "Ongoing", listed
+
+        run = kappa("transactions", "list", *settings(WRONG), bootstrap=b.bootstrap)
+        line = one_line_error(run, "SCRAM-SHA-256", "authentication", f"'{user}'", "failed")
+        assert WRONG not in line and USERS[user] not in line
+        producer.abort_transaction(15)
+    finally:
+        del producer
+    log = b.stderr_text()
+    assert f"authenticated '{user}' with SCRAM-SHA-256" in log
+    assert WRONG not in log and USERS[user] not in log

@@ -338,7 +338,11 @@ def test_a_producer_pipelining_thousands_of_requests_is_slowed_not_closed(kappa_
         p.poll(0)
     assert p.flush(60) == 0
     assert errors == []
-    assert "closing connection" not in broker.stderr_text()
+    # The broker closing a connection, that is: a client's own reset (create_topic's admin client
+    # going away) is logged with the same words and "Connection reset by peer".
+    closes = [line for line in broker.stderr_text().splitlines()
+              if "closing connection" in line and "Connection reset by peer" not in line]
+    assert closes == []
 
     c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": f"g-{topic}", "enable.auto.commit": False})
     c.assign([TopicPartition(topic, 0, 0)])

@@ -172,6 +172,24 @@ import Testing
         #expect(logs.contains("transaction 'tx' timed out"))
     }
 
+    @Test func anIdUnusedPastItsExpirationIsForgottenAcrossARestart() async throws {
+        do {
+            let broker = try self.broker()
+            let pid = try await self.initProducer(broker, "old").producerId
+            _ = try await self.initProducer(broker, "busy")
+            _ = try await self.addPartitions(broker, "busy", try #require(broker.transactions.describe(transactionalId: "busy")).producerId, 0)
+            broker.transactions.expireAndRetry(now: Broker.nowMs() + 604_800_001, eventLoop: self.loop)
+            #expect(broker.transactions.describe(transactionalId: "old") == nil)
+            #expect(broker.transactions.describe(transactionalId: "busy") != nil, "an open transaction is never expired (it times out first)")
+            _ = pid
+            broker.shutdown()
+        }
+        let broker = try self.broker()
+        defer { broker.shutdown() }
+        #expect(broker.transactions.describe(transactionalId: "old") == nil, "the tombstone survives the restart")
+        #expect(try await self.initProducer(broker, "old").producerEpoch == 0)
+    }
+
     @Test func offsetsCommittedInATransactionAppearOnlyWhenItCommits() async throws {
         let broker = try self.broker()
         defer { broker.shutdown() }

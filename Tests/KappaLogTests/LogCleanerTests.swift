@@ -338,11 +338,12 @@ func latest(_ records: [StoredRecord]) -> [String: String?] {
         // The segment the region reads was removed (every record in it was superseded).
         #expect(fixture.log.segmentBaseOffsets.first != 0)
         var buffer = ByteBuffer()
-        try region.fileHandle.withUnsafeFileDescriptor { descriptor in
+        let read = try region.fileHandle.withUnsafeFileDescriptor { descriptor in
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: region.readableBytes) { raw in
                 pread(descriptor, raw.baseAddress, region.readableBytes, off_t(region.readerIndex))
             }
         }
+        #expect(read == region.readableBytes)
         #expect(buffer == expected)
     }
 

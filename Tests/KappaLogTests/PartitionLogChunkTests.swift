@@ -14,7 +14,7 @@ import Testing
         let config = LogConfig(segmentBytes: segmentBytes, indexIntervalBytes: 4096)
         let fixture = try LogFixture(mode, config: config)
         for i in 0..<60 {
-            try fixture.log.append(makeBatch(records: 4, timestamp: Int64(1_000 + i), tag: "b\(i)", valueSize: 200),
+            _ = try fixture.log.append(makeBatch(records: 4, timestamp: Int64(1_000 + i), tag: "b\(i)", valueSize: 200),
                                    now: 1_000)
         }
         return fixture
@@ -29,7 +29,7 @@ import Testing
         case .file(let region):
             defer { try? region.fileHandle.close() }
             var buffer = ByteBuffer()
-            try region.fileHandle.withUnsafeFileDescriptor { descriptor in
+            _ = try region.fileHandle.withUnsafeFileDescriptor { descriptor in
                 buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: region.readableBytes) { raw in
                     pread(descriptor, raw.baseAddress, region.readableBytes, off_t(region.readerIndex))
                 }
@@ -92,7 +92,7 @@ import Testing
         try fixture.reopen()
         let chunk = try fixture.log.readChunk(from: 0, maxBytes: 1 << 20, minimumFileBytes: 0)
         guard case .bytes = chunk else { Issue.record("expected bytes, got \(chunk)"); return }
-        try fixture.log.append(makeBatch(records: 4, tag: "new", valueSize: 200), now: 2_000)
+        _ = try fixture.log.append(makeBatch(records: 4, tag: "new", valueSize: 200), now: 2_000)
         let appended = try fixture.log.readChunk(from: 240, maxBytes: 1 << 20, minimumFileBytes: 0)
         guard case .file = appended else { Issue.record("expected a region, got \(appended)"); return }
         #expect(try values(in: self.contents(appended).bytes).first?.hasPrefix("new-0") == true)

@@ -1,3 +1,4 @@
+import Foundation
 import KappaLog
 import KappaWire
 import NIOCore
@@ -57,9 +58,16 @@ import Testing
         #expect(try fixture.log.enforceRetention(now: 11_002) == 1)
         #expect(fixture.log.segmentBaseOffsets == [12, 18])
         #expect(try fixture.log.enforceRetention(now: 1_000_000) == 1)
-        #expect(fixture.log.segmentBaseOffsets == [18])
-        #expect(fixture.log.logStartOffset == 18)
-        #expect(try offsetRanges(in: fixture.log.read(from: 18, maxBytes: 1 << 20)) == [18...19])
+        #expect(fixture.log.segmentBaseOffsets == [18], "the active segment was just written to: it stays")
+        // Once it has also been idle for retention.ms (wall clock), the expired active segment is
+        // rolled and deleted, as Kafka does: the log is empty from its end on, appends continue there.
+        let idle = Int64(Date().timeIntervalSince1970 * 1000) + 6_000
+        #expect(try fixture.log.enforceRetention(now: idle) == 1)
+        #expect(fixture.log.segmentBaseOffsets == [20])
+        #expect(fixture.log.logStartOffset == 20)
+        #expect(try fixture.log.read(from: 20, maxBytes: 100).readableBytes == 0)
+        #expect(try fixture.append(records: 1, timestamp: idle, now: idle).firstOffset == 20)
+        #expect(try fixture.log.enforceRetention(now: idle) == 0, "its one record is recent")
     }
 
     @Test(arguments: StorageMode.allCases)

@@ -161,7 +161,7 @@ import Testing
             ),
             (
                 "kafka-console-producer.sh --topic t",
-                "kafka-console-producer.sh is not supported here (kafka-topics.sh, kafka-consumer-groups.sh and kafka-transactions.sh are)"
+                "kafka-console-producer.sh is not supported here (kafka-topics.sh, kafka-configs.sh, kafka-consumer-groups.sh and kafka-transactions.sh are)"
             ),
             ("create", "usage: create TOPIC [-p PARTITIONS] [-r REPLICATION] [--config K=V]"),
             ("create sample -p many", "-p: 'many' is not a number"),

@@ -20,6 +20,9 @@ public final class TransactionCoordinator: Sendable {
         public var maxTimeoutMs: Int32 = 900_000
         /// How often open transactions are checked against their timeout.
         public var timeoutCheckIntervalMs: Int64 = 250
+        /// A transactional id unused this long (no transaction open) is forgotten, as Kafka's
+        /// `transactional.id.expiration.ms` (7 days) does; its next producer starts afresh.
+        public var idExpirationMs: Int64 = 604_800_000
         /// The transaction log is checkpointed once it holds more records than this (and than 4 per id).
         public var checkpointMinimumRecords: Int64 = 50_000
 
@@ -191,7 +194,7 @@ public final class TransactionCoordinator: Sendable {
                 case .ongoing:
                     // Fence the running incarnation: bump the epoch and abort its transaction; the
                     // caller retries (CONCURRENT_TRANSACTIONS) and gets the epoch bumped once more.
-                    m.producerEpoch += 1
+                    m.producerEpoch = m.producerEpoch &+ (m.producerEpoch == Int16.max ? 0 : 1)
                     m.lastProducerEpoch = -1
                     m.state = .prepareAbort
                     m.lastUpdateTimestamp = now
@@ -438,12 +441,18 @@ public final class TransactionCoordinator: Sendable {
     /// `abortTimedOutTransactions` does), and retries completions a failure interrupted.
     func expireAndRetry(now: Int64, eventLoop: any EventLoop) {
         self.events.tick(now: now)
+        var expired: [String] = []
         let work = self.entries.withLock { entries -> [(TransactionMetadata, Bool, Bool)] in
             var work: [(TransactionMetadata, Bool, Bool)] = []
             for (id, entry) in entries where !entry.busy {
                 var m = entry.metadata
-                if m.hasTimedOut(now: now) {
-                    m.producerEpoch += 1
+                if m.state != .ongoing, !m.state.isPreparing,
+                   now - m.lastUpdateTimestamp > self.configuration.idExpirationMs
+                {
+                    entries.removeValue(forKey: id)
+                    expired.append(id)
+                } else if m.hasTimedOut(now: now) {
+                    m.producerEpoch = m.producerEpoch &+ (m.producerEpoch == Int16.max ? 0 : 1)
                     m.lastProducerEpoch = -1
                     m.state = .prepareAbort
                     m.lastUpdateTimestamp = now
@@ -455,6 +464,14 @@ public final class TransactionCoordinator: Sendable {
                 }
             }
             return work
+        }
+        for id in expired {
+            do {
+                try self.log.appendTombstone(transactionalId: id, now: now)
+                self.logger.info("transactional id '\(id)' expired: unused for \(self.configuration.idExpirationMs / 3_600_000) h")
+            } catch {
+                self.logger.error("transactional id '\(id)': \(error)")
+            }
         }
         for (metadata, commit, timedOut) in work {
             if timedOut {

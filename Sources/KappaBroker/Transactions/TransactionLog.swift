@@ -78,6 +78,14 @@ final class TransactionLog: Sendable {
         try self.partition.flush()
     }
 
+    /// Appends a null value for `transactionalId`: replaying the log forgets it.
+    func appendTombstone(transactionalId: String, now: Int64) throws {
+        var builder = RecordBatchBuilder()
+        builder.append(key: Self.encodeKey(transactionalId), value: nil, timestamp: now)
+        let result = self.partition.append(builder.build(), maxMessageBytes: Int.max, now: now)
+        guard result.error == .none else { throw TransactionLogError.write(result.message ?? "\(result.error)") }
+    }
+
     /// Appends `metadata` without waiting for a sync.
     func append(_ metadata: TransactionMetadata, now: Int64) throws {
         var builder = RecordBatchBuilder()

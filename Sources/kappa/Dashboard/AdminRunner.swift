@@ -48,7 +48,7 @@ struct AdminRunner {
                 var configs = ""
                 if askConfigs {
                     do {
-                        configs = try self.admin.topicConfigs(topic.name, timeoutMs: 3_000).filter { !$0.isDefault }
+                        configs = try self.admin.describeTopicConfigs(topic.name, timeoutMs: 3_000).filter(\.isOwnSetting)
                             .map { "\($0.name)=\($0.value ?? "")" }.joined(separator: ",")
                     } catch let error as KafkaClientError where error.name == "_TIMED_OUT" {
                         askConfigs = false
@@ -62,6 +62,12 @@ struct AdminRunner {
         case .alterPartitions(let topic, let count):
             try self.admin.createPartitions(topic, totalCount: count)
             return ["Topic \(topic) now has \(count) partitions."]
+        case .describeConfigs(let entity, let all):
+            let configs = try self.admin.describeConfigs(Self.resource(entity)).filter { all || $0.isOwnSetting }
+            return ["\(all ? "All" : "Dynamic") configs for \(entity.label) are:"] + configs.map(Self.configLine)
+        case .alterConfigs(let entity, let set, let delete):
+            try self.admin.alterConfigs(Self.resource(entity), set: set, delete: delete)
+            return ["Completed updating config for \(entity.label)."]
         case .listGroups:
             let groups = try self.admin.listGroups().map(\.groupId).sorted()
             return groups.isEmpty ? ["(no consumer groups)"] : groups
@@ -85,12 +91,27 @@ struct AdminRunner {
     static let help = [
         "kafka-topics.sh --create --topic T [--partitions N] [--replication-factor 1] [--config k=v]",
         "kafka-topics.sh --list | --describe [--topic T] | --delete --topic T | --alter --topic T --partitions N",
+        "kafka-configs.sh --describe [--all] | --alter --entity-type topics|brokers --entity-name T|1 --add-config k=v[,k=v] --delete-config k",
         "kafka-consumer-groups.sh --list | --describe --group G | --delete --group G",
         "kafka-consumer-groups.sh --reset-offsets --group G --topic T --to-earliest|--to-latest|--to-datetime D|--to-offset N|--shift-by N [--execute]",
         "kafka-transactions.sh list | describe --transactional-id ID | describe-producers --topic T --partition P",
         "kafka-transactions.sh abort --topic T --partition P --start-offset N (or --producer-id --producer-epoch --coordinator-epoch)",
-        "short forms: create T [-p N] · list · describe [T] · delete T · groups · group G · help",
+        "short forms: create T [-p N] · list · describe [T] · configs T · delete T · groups · group G · help",
     ]
+
+    private static func resource(_ entity: ConfigEntity) -> ConfigResource {
+        switch entity {
+        case .topic(let name): return .topic(name)
+        case .broker(let id): return .broker(id)
+        }
+    }
+
+    /// One config as `kafka-configs.sh --describe` prints it.
+    static func configLine(_ config: ConfigDescription) -> String {
+        let value = config.isSensitive ? "null" : (config.value ?? "null")
+        let synonyms = config.synonyms.map { "\($0.source.name):\($0.name)=\($0.value ?? "null")" }.joined(separator: ", ")
+        return "  \(config.name)=\(value) sensitive=\(config.isSensitive) synonyms={\(synonyms)}"
+    }
 
     private func describe(_ topic: TopicInfo, configs: String) -> [String] {
         let replication = topic.partitions.first?.replicas.count ?? 0

@@ -32,7 +32,7 @@ final class DashboardController: Sendable {
     /// The Offsets refresh's raw protocol client (LSO, DescribeProducers), kept between refreshes so the
     /// broker log does not get a new connection every second; dropped after an error and reopened next time.
     private let raw = Mutex<RawKafkaClient?>(nil)
-    /// Set once the raw client is refused (TLS/SASL settings) or the cluster lacks the APIs: no more tries.
+    /// Set once the raw client is refused (settings it cannot honour: GSSAPI, OAUTHBEARER, client certificates) or the cluster lacks the APIs: no more tries.
     private let rawUnavailable = Mutex(false)
     /// Fixed for the dashboard's life, so a restarted transaction fences nothing of ours but the old one.
     private let transactionalId = "kappa-producer-term-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
@@ -293,7 +293,7 @@ final class DashboardController: Sendable {
     }
 
     /// Runs `body` with the kept raw protocol client (opened on first use), or returns nil when it cannot be
-    /// used here: TLS/SASL settings, or a cluster without the APIs (both logged once). Callers hold the
+    /// used here: settings it cannot honour (GSSAPI, OAUTHBEARER, client certificates), or a cluster without the APIs (both logged once). Callers hold the
     /// lock for their I/O; only the offsets queue and the commands queue use it.
     private func withRaw<T: Sendable>(_ body: (RawKafkaClient) throws -> T) -> T? {
         guard !self.rawUnavailable.withLock({ $0 }) else { return nil }
