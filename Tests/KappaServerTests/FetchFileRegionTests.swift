@@ -29,7 +29,7 @@ import Testing
                 self.regions += 1
                 var bytes = ByteBuffer()
                 do {
-                    try region.fileHandle.withUnsafeFileDescriptor { descriptor in
+                    _ = try region.fileHandle.withUnsafeFileDescriptor { descriptor in
                         bytes.writeWithUnsafeMutableBytes(minimumWritableBytes: region.readableBytes) { raw in
                             max(0, pread(descriptor, raw.baseAddress, region.readableBytes, off_t(region.readerIndex)))
                         }
